@@ -1,0 +1,77 @@
+"""A Euclidean space in which plain distances are SMOTE-NC distances, and its way back.
+
+Numeric columns are used as they are (as imbalanced-learn's SMOTE and SMOTE-NC do: no
+scaling), each categorical column is one-hot encoded and scaled by ``med / sqrt(2)``, where
+``med`` is the median standard deviation of the numeric columns in the class being
+generated. Two rows that differ in one category are then ``med`` apart on that column,
+exactly SMOTE-NC's penalty (Chawla et al. 2002). On all-categorical tables ``med`` is 1 and
+the distance is the Hamming distance.
+
+Why by hand: imbalanced-learn's Borderline/ADASYN/SVM/K-Means SMOTE and its cleaning steps
+only accept numbers. Running them in this space gives them SMOTE-NC's notion of nearness on
+mixed tables, and every point they create is a convex (SVM-SMOTE: slightly extrapolated)
+combination of two real rows, so the arg-max of each one-hot block is the category of the
+nearer endpoint: an observed category, never an invented one, chosen without bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import EncodedTable
+
+
+class MixedSpace:
+    """Embed encoded rows (numeric + category codes) into one float matrix and back."""
+
+    def __init__(self, table: EncodedTable, reference_rows: np.ndarray | None = None):
+        schema = table.schema
+        self.n_numeric = table.numeric.shape[1]
+        self.sizes = [max(len(c.categories), 1) for c in schema.categorical]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+        ref = table.numeric if reference_rows is None else table.numeric[reference_rows]
+        self.med_std = median_std(ref)
+        self.scale = self.med_std / np.sqrt(2.0)
+
+    @property
+    def width(self) -> int:
+        return self.n_numeric + int(self.offsets[-1])
+
+    def embed(self, numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+        n = numeric.shape[0]
+        out = np.zeros((n, self.width), dtype=np.float64)
+        out[:, : self.n_numeric] = numeric
+        rows = np.arange(n)
+        for j in range(len(self.sizes)):
+            out[rows, self.n_numeric + self.offsets[j] + categorical[:, j]] = self.scale
+        return out
+
+    def split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Numeric part as is; each categorical block back to the code of its largest entry."""
+        numeric = np.ascontiguousarray(X[:, : self.n_numeric])
+        categorical = np.empty((X.shape[0], len(self.sizes)), dtype=np.int64)
+        for j in range(len(self.sizes)):
+            block = X[:, self.n_numeric + self.offsets[j] : self.n_numeric + self.offsets[j + 1]]
+            categorical[:, j] = np.argmax(block, axis=1)
+        return numeric, categorical
+
+
+def median_std(numeric: np.ndarray) -> float:
+    """SMOTE-NC's categorical penalty: median of the numeric columns' standard deviations.
+
+    Falls back to 1.0 when there is no numeric column or all are constant, so categories
+    still count in the distance.
+    """
+    if numeric.shape[1] == 0 or numeric.shape[0] < 2:
+        return 1.0
+    med = float(np.median(np.std(numeric, axis=0)))
+    return med if med > 0 and np.isfinite(med) else 1.0
+
+
+def class_rows(table: EncodedTable, code: int) -> np.ndarray:
+    return np.flatnonzero(table.y == code)
+
+
+def effective_k(k: int, n_rows: int) -> int:
+    """Largest usable neighbour count for a class of ``n_rows`` rows (at least 1)."""
+    return max(1, min(k, n_rows - 1))

@@ -1,0 +1,173 @@
+"""SampleResult: what one call of ``sample_minority`` made, and every decision it took."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .schema import TableSchema, _json_scalar
+
+
+@dataclass(eq=False)
+class SampleResult:
+    """The new rows, the augmented table and how they were made.
+
+    Index scheme: ``synthetic`` has a fresh ``RangeIndex`` (0 .. n_new-1). ``augmented`` has a
+    fresh ``RangeIndex`` too; its first rows are the original rows, exactly as given and in
+    their order (less ``removed_index`` for cleaning methods), then the synthetic rows. The
+    original index labels are in ``original_index``; ``is_synthetic`` marks the new rows.
+
+    Attributes
+    ----------
+    synthetic : DataFrame
+        Only the new rows, target included, in the input's column order and dtypes.
+    method : str
+        The method asked for.
+    method_used : str
+        The method that made the rows ("smote+random" when classes needed different ones).
+    fallback : str or None
+        Why another method was used, when one was.
+    counts : dict
+        ``{label: {"before": int, "generated": int, "after": int}}``.
+    params : dict
+        Effective parameters (defaults filled in; lowered values as used).
+    per_class : DataFrame
+        One row per class: label, before, generated, removed, after, method_used, fallback.
+    removed_index : Index
+        Index labels of original rows removed by a cleaning method (empty otherwise).
+    seconds : float
+        Wall-clock time of the whole call.
+    warnings : list of str
+        Decisions taken for the user, in words.
+    fidelity : FidelityReport or None
+        The fidelity report, when a check ran.
+    """
+
+    synthetic: pd.DataFrame
+    method: str
+    method_used: str
+    fallback: str | None
+    counts: dict
+    params: dict
+    per_class: pd.DataFrame
+    removed_index: pd.Index
+    seconds: float
+    random_state: Any
+    sampling_strategy: Any
+    schema: TableSchema
+    warnings: list = field(default_factory=list)
+    fidelity: Any = None
+    extra: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)
+    _original: pd.DataFrame | None = field(default=None, repr=False)
+    _removed_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+
+    @property
+    def kept_original(self) -> pd.DataFrame:
+        """The original rows that stay (all of them unless a cleaning method removed some)."""
+        data = self._original
+        if len(self._removed_positions):
+            keep = np.ones(len(data), dtype=bool)
+            keep[self._removed_positions] = False
+            data = data.iloc[np.flatnonzero(keep)]
+        return data
+
+    @property
+    def original_index(self) -> pd.Index:
+        return self.kept_original.index
+
+    @cached_property
+    def augmented(self) -> pd.DataFrame:
+        """Original rows first, exactly as given, then the synthetic rows (built on first use)."""
+        out = pd.concat([self.kept_original, self.synthetic], axis=0, ignore_index=True, copy=False)
+        # concat can widen a dtype when one side is empty; hold the input's dtypes exactly.
+        for name in out.columns:
+            want = self._original[name].dtype
+            if out[name].dtype != want:
+                out[name] = out[name].astype(want)
+        return out
+
+    @property
+    def is_synthetic(self) -> pd.Series:
+        """Boolean Series aligned with ``augmented``: True for generated rows."""
+        n_old = len(self._original) - len(self._removed_positions)
+        return pd.Series(np.r_[np.zeros(n_old, bool), np.ones(len(self.synthetic), bool)], name="is_synthetic")
+
+    @property
+    def target(self):
+        return self.schema.target.name
+
+    def summary(self) -> str:
+        """A few lines for a terminal: counts per class, method used, fallback, warnings."""
+        lines = [f"method: {self.method}" + (f" -> {self.method_used}" if self.method_used != self.method else "")]
+        width = max(len(str(k)) for k in self.counts)
+        lines.append(f"  {'class':<{width}}  {'before':>8}  {'generated':>9}  {'after':>8}")
+        for label, c in self.counts.items():
+            lines.append(f"  {str(label):<{width}}  {c['before']:>8}  {c['generated']:>9}  {c['after']:>8}")
+        if len(self.removed_index):
+            lines.append(f"removed by cleaning: {len(self.removed_index)} original row(s) (see removed_index)")
+        if self.fallback:
+            lines.append(f"fallback: {self.fallback}")
+        for w in self.warnings:
+            if w != self.fallback:
+                lines.append(f"note: {w}")
+        lines.append(f"seconds: {self.seconds:.2f}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-safe record of how the rows were made (the core of the provenance file)."""
+        return {
+            "target": _json_scalar(self.target),
+            "method": self.method,
+            "method_used": self.method_used,
+            "fallback": self.fallback,
+            "sampling_strategy": _strategy_json(self.sampling_strategy),
+            "random_state": self.random_state if isinstance(self.random_state, (int, type(None))) else repr(self.random_state),
+            "params": _json_params(self.params),
+            "counts": [
+                {"label": _json_scalar(label), **{k: int(v) for k, v in c.items()}} for label, c in self.counts.items()
+            ],
+            "per_class": [
+                {k: (_json_scalar(v) if not isinstance(v, (int, np.integer)) else int(v)) for k, v in row.items()}
+                for row in self.per_class.to_dict(orient="records")
+            ],
+            "removed_index": [_json_scalar(v) for v in self.removed_index],
+            "warnings": list(self.warnings),
+            "seconds": round(float(self.seconds), 4),
+            "fidelity": None if self.fidelity is None else _fidelity_json(self.fidelity),
+            **({"extra": _json_params(self.extra)} if self.extra else {}),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"SampleResult(method={self.method!r}, method_used={self.method_used!r}, "
+            f"generated={len(self.synthetic)}, fallback={self.fallback!r})"
+        )
+
+
+def _fidelity_json(report) -> Any:
+    if hasattr(report, "to_dict"):
+        return report.to_dict()
+    return {str(k): _fidelity_json(v) for k, v in report.items()} if isinstance(report, dict) else str(report)
+
+
+def _strategy_json(strategy):
+    if isinstance(strategy, dict):
+        return {str(_json_scalar(k)): int(v) for k, v in strategy.items()}
+    return strategy if isinstance(strategy, (str, int, float)) else repr(strategy)
+
+
+def _json_params(params: dict) -> dict:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, dict):
+            out[str(k)] = _json_params({str(_json_scalar(kk)): vv for kk, vv in v.items()})
+        elif isinstance(v, (list, tuple)):
+            out[str(k)] = [_json_scalar(x) for x in v]
+        else:
+            out[str(k)] = _json_scalar(v)
+    return out

@@ -1,0 +1,511 @@
+"""The table schema: what each column is, how it is turned into numbers, and back.
+
+``TableSchema.infer`` looks at a DataFrame once and records, per feature column, its kind
+(continuous, integer, boolean, categorical, datetime), its exact dtype, the values or range
+it was observed with and its missing-value marker. Generators only ever see the numbers
+``encode`` makes; ``decode`` turns generated numbers back into the user's dtypes. That is the
+single place where rounding, clipping, category lookup and missing cells are decided, so every
+method inherits the same guarantees:
+
+* integer columns are rounded (never truncated) and clipped to the observed range;
+* boolean columns are encoded 0/1 and rounded, i.e. an interpolated cell takes the value of
+  the nearer endpoint: no bias toward ``True`` (imbalanced-learn casts any non-zero to True);
+* categorical columns only ever produce values observed in that column, as the same Python
+  objects, in the column's own dtype (object, string, category);
+* datetime columns are interpolated in days and rounded to the column's own resolution
+  (whole days stay whole days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+CONTINUOUS = "continuous"
+INTEGER = "integer"
+BOOLEAN = "boolean"
+CATEGORICAL = "categorical"
+DATETIME = "datetime"
+EMPTY = "empty"  # a column with no observed value at all: it stays missing in every synthetic row
+NUMERIC_KINDS = (CONTINUOUS, INTEGER, BOOLEAN, DATETIME)
+
+_NS_PER_DAY = 86_400 * 10**9
+# Datetime resolutions tried from coarsest to finest, in nanoseconds.
+_RESOLUTIONS = (
+    ("D", _NS_PER_DAY),
+    ("h", 3_600 * 10**9),
+    ("min", 60 * 10**9),
+    ("s", 10**9),
+    ("ms", 10**6),
+    ("us", 10**3),
+    ("ns", 1),
+)
+
+
+@dataclass
+class ColumnSpec:
+    """What gensample knows about one feature column."""
+
+    name: Hashable
+    kind: str
+    dtype: Any
+    missing_rate: float = 0.0
+    na_value: Any = None
+    categories: list = field(default_factory=list)
+    minimum: float | None = None
+    maximum: float | None = None
+    resolution: str | None = None  # datetime only
+    tz: Any = None  # datetime only
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+    def to_dict(self) -> dict:
+        """A JSON-safe description (used in provenance records and model cards)."""
+        out = {
+            "name": _json_scalar(self.name),
+            "kind": self.kind,
+            "dtype": str(self.dtype),
+            "missing_rate": round(float(self.missing_rate), 6),
+        }
+        if self.kind == CATEGORICAL:
+            out["categories"] = [_json_scalar(c) for c in self.categories]
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+            out["maximum"] = self.maximum
+        if self.resolution is not None:
+            out["resolution"] = self.resolution
+            out["tz"] = None if self.tz is None else str(self.tz)
+        return out
+
+
+@dataclass
+class TargetSpec:
+    """The target column: its labels (exact objects, in a fixed order) and dtype."""
+
+    name: Hashable
+    dtype: Any
+    labels: list
+    counts: list
+
+    def to_dict(self) -> dict:
+        return {
+            "name": _json_scalar(self.name),
+            "dtype": str(self.dtype),
+            "labels": [_json_scalar(v) for v in self.labels],
+            "counts": [int(c) for c in self.counts],
+        }
+
+
+@dataclass
+class EncodedTable:
+    """Rows of a table as numbers: what a generator plugin sees.
+
+    ``numeric`` holds continuous, integer, boolean (0/1) and datetime (days) columns as
+    float64; ``categorical`` holds category codes (``-1`` for a missing cell, before
+    imputation). ``y`` holds target codes (indices into ``schema.target.labels``).
+    """
+
+    numeric: np.ndarray
+    categorical: np.ndarray
+    y: np.ndarray
+    schema: TableSchema
+    positions: np.ndarray | None = None  # row positions in the source DataFrame
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.y.shape[0])
+
+    def take(self, rows: np.ndarray) -> EncodedTable:
+        pos = None if self.positions is None else self.positions[rows]
+        return EncodedTable(self.numeric[rows], self.categorical[rows], self.y[rows], self.schema, pos)
+
+
+class TableSchema:
+    """Column kinds, dtypes, categories and ranges of one table, with encode/decode.
+
+    Build it with :meth:`infer`; parameters are never guessed again after that, so the same
+    schema decodes rows made by any generator in exactly the same way.
+    """
+
+    def __init__(self, columns: list[ColumnSpec], target: TargetSpec, order: list):
+        self.columns = columns
+        self.target = target
+        self.order = order  # every column name of the input, target included, in input order
+        self.numeric = [c for c in columns if c.kind in NUMERIC_KINDS]
+        self.categorical = [c for c in columns if c.kind == CATEGORICAL]
+        self.empty = [c for c in columns if c.kind == EMPTY]
+
+    # ------------------------------------------------------------------ inference
+    @classmethod
+    def infer(
+        cls,
+        data: pd.DataFrame,
+        target: Hashable,
+        categorical: Iterable[Hashable] | None = None,
+    ) -> TableSchema:
+        """Inspect ``data`` and record each column's kind.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Features and target.
+        target : column label
+            The class column.
+        categorical : list of column labels, optional
+            Columns to treat as categorical whatever their dtype (e.g. integer codes).
+        """
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(
+                f"data must be a pandas DataFrame, got {type(data).__name__}; "
+                "wrap arrays with pandas.DataFrame(X, columns=...) and add the target column"
+            )
+        if data.columns.has_duplicates:
+            dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+            raise InputError(f"column names must be unique; duplicated: {', '.join(dup)}")
+        if target not in data.columns:
+            raise InputError(
+                f"target column {target!r} is not in the data; columns are: "
+                + ", ".join(map(repr, list(data.columns)[:30]))
+                + (" ..." if data.shape[1] > 30 else "")
+            )
+        if len(data) == 0:
+            raise InputError("data has no rows")
+        if data.shape[1] < 2:
+            raise InputError(f"data has no feature column besides the target {target!r}")
+        forced = [] if categorical is None else list(categorical)
+        if isinstance(categorical, str):
+            forced = [categorical]
+        for name in forced:
+            if name not in data.columns:
+                raise InputError(
+                    f"categorical column {name!r} is not in the data; columns are: "
+                    + ", ".join(map(repr, data.columns))
+                )
+            if name == target:
+                raise InputError(f"categorical= names the target column {name!r}; list feature columns only")
+        target_spec = _infer_target(data[target], target)
+        columns = [
+            _infer_column(data[name], name, force_categorical=name in forced)
+            for name in data.columns
+            if name != target
+        ]
+        return cls(columns, target_spec, list(data.columns))
+
+    # ------------------------------------------------------------------ encode
+    def encode(self, data: pd.DataFrame, rows: np.ndarray | None = None) -> EncodedTable:
+        """Encode the rows at positions ``rows`` (all rows if None) to numbers."""
+        frame = data if rows is None else data.iloc[rows]
+        n = len(frame)
+        numeric = np.empty((n, len(self.numeric)), dtype=np.float64)
+        for j, spec in enumerate(self.numeric):
+            numeric[:, j] = _encode_numeric(frame[spec.name], spec)
+        categorical = np.empty((n, len(self.categorical)), dtype=np.int32)
+        for j, spec in enumerate(self.categorical):
+            categorical[:, j] = _encode_categorical(frame[spec.name], spec)
+        y = _codes(frame[self.target.name], self.target.labels)
+        if (y < 0).any():
+            bad = frame[self.target.name][y < 0].iloc[0]
+            raise InputError(f"target column {self.target.name!r} holds a label {bad!r} not seen when the schema was built")
+        positions = np.arange(n) if rows is None else np.asarray(rows)
+        return EncodedTable(numeric, categorical, y, self, positions)
+
+    def missing_mask(self, data: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+        """Boolean (n, n_features) matrix of missing cells, in feature order (``self.columns``)."""
+        frame = data if rows is None else data.iloc[rows]
+        return np.column_stack([frame[c.name].isna().to_numpy() for c in self.columns]) if self.columns else np.zeros((len(frame), 0), bool)
+
+    # ------------------------------------------------------------------ decode
+    def decode(
+        self,
+        numeric: np.ndarray,
+        categorical: np.ndarray,
+        y: np.ndarray,
+        missing: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """Turn generated numbers back into a DataFrame with the input's columns and dtypes.
+
+        ``missing`` is an optional (n, n_features) boolean matrix, in ``self.columns`` order:
+        True cells become the column's own missing marker.
+        """
+        n = int(len(y))
+        numeric = np.asarray(numeric, dtype=np.float64).reshape(n, len(self.numeric))
+        categorical = np.asarray(categorical).reshape(n, len(self.categorical))
+        out: dict = {}
+        num_idx = {id(c): j for j, c in enumerate(self.numeric)}
+        cat_idx = {id(c): j for j, c in enumerate(self.categorical)}
+        for f, spec in enumerate(self.columns):
+            miss = None if missing is None else np.asarray(missing[:, f], dtype=bool)
+            if spec.kind == EMPTY:
+                out[spec.name] = _all_missing(spec, n)
+            elif spec.kind == CATEGORICAL:
+                out[spec.name] = _decode_categorical(categorical[:, cat_idx[id(spec)]], spec, miss)
+            else:
+                out[spec.name] = _decode_numeric(numeric[:, num_idx[id(spec)]], spec, miss)
+        labels = self.target.labels
+        y = np.asarray(y, dtype=np.int64)
+        out[self.target.name] = _series_from_values([labels[i] for i in y], self.target.dtype)
+        frame = pd.DataFrame({name: out[name] for name in self.order})
+        frame.index = pd.RangeIndex(n)
+        return frame
+
+    # ------------------------------------------------------------------ descriptions
+    @property
+    def data_kind(self) -> str:
+        """``numeric``, ``categorical`` or ``mixed``: which family of distance applies."""
+        if not self.categorical:
+            return "numeric"
+        if not self.numeric:
+            return "categorical"
+        return "mixed"
+
+    @property
+    def has_missing(self) -> bool:
+        return any(c.missing_rate > 0 for c in self.columns)
+
+    def column(self, name: Hashable) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise InputError(f"no feature column {name!r}")
+
+    def to_dict(self) -> dict:
+        return {
+            "target": self.target.to_dict(),
+            "columns": [c.to_dict() for c in self.columns],
+            "order": [_json_scalar(c) for c in self.order],
+        }
+
+
+# ====================================================================== helpers
+def _json_scalar(value: Any) -> Any:
+    """A JSON-safe version of one cell value (numpy scalars to Python, others to str)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value) if np.isfinite(value) else None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def _infer_target(series: pd.Series, name: Hashable) -> TargetSpec:
+    n_missing = int(series.isna().sum())
+    if n_missing:
+        raise InputError(
+            f"target column {name!r} has {n_missing} missing label(s); drop those rows or fill them before sampling"
+        )
+    if pd.api.types.is_float_dtype(series.dtype) and not np.all(np.mod(series.to_numpy(dtype=float), 1) == 0):
+        raise InputError(
+            f"target column {name!r} holds continuous values (e.g. {series.iloc[0]!r}); "
+            "gensample oversamples classes: use a column of class labels"
+        )
+    values = series.to_numpy()
+    uniques = pd.unique(series)
+    try:
+        labels = sorted(uniques.tolist() if hasattr(uniques, "tolist") else list(uniques))
+    except TypeError:  # labels of mixed types: keep first-seen order
+        labels = list(uniques)
+    counts = [int(c) for c in pd.Series(values).value_counts(sort=False).reindex(labels).to_numpy()]
+    if len(labels) < 2:
+        raise InputError(
+            f"target column {name!r} has a single class ({labels[0]!r}); oversampling needs at least two classes"
+        )
+    return TargetSpec(name, series.dtype, labels, counts)
+
+
+def _infer_column(series: pd.Series, name: Hashable, force_categorical: bool) -> ColumnSpec:
+    dtype = series.dtype
+    missing = series.isna().to_numpy()
+    missing_rate = float(missing.mean()) if len(series) else 0.0
+    na_value = series[missing].iloc[0] if missing.any() else np.nan
+    if missing.all():
+        return ColumnSpec(name, EMPTY, dtype, 1.0, na_value)
+    if force_categorical or _is_categorical_dtype(dtype):
+        return _categorical_spec(series, name, dtype, missing_rate, na_value)
+    if pd.api.types.is_bool_dtype(dtype):
+        return ColumnSpec(name, BOOLEAN, dtype, missing_rate, na_value, minimum=0.0, maximum=1.0)
+    if pd.api.types.is_integer_dtype(dtype):
+        vals = series.dropna().to_numpy(dtype=np.float64)
+        return ColumnSpec(name, INTEGER, dtype, missing_rate, na_value, minimum=float(vals.min()), maximum=float(vals.max()))
+    if pd.api.types.is_float_dtype(dtype):
+        vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = vals[~np.isnan(vals)]
+        if np.isinf(finite).any():
+            raise InputError(
+                f"column {name!r} holds infinite values; replace them (e.g. with NaN) before sampling"
+            )
+        return ColumnSpec(name, CONTINUOUS, dtype, missing_rate, na_value, minimum=float(finite.min()), maximum=float(finite.max()))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        idx = pd.DatetimeIndex(series)
+        ns = _to_ns(idx)[~missing]
+        resolution = "ns"
+        for unit, step in _RESOLUTIONS:
+            if np.all(ns % step == 0):
+                resolution = unit
+                break
+        days = ns / _NS_PER_DAY
+        return ColumnSpec(
+            name, DATETIME, dtype, missing_rate, na_value,
+            minimum=float(days.min()), maximum=float(days.max()), resolution=resolution, tz=idx.tz,
+        )
+    if dtype == object:
+        nonnull = series[~missing]
+        kinds = {type(v) for v in nonnull.iloc[: min(len(nonnull), 1000)]}
+        unhashable = [k for k in kinds if k.__hash__ is None]
+        if unhashable:
+            raise InputError(
+                f"column {name!r} holds {unhashable[0].__name__} values; gensample needs one scalar per cell"
+            )
+        return _categorical_spec(series, name, dtype, missing_rate, na_value)
+    raise InputError(
+        f"column {name!r} has dtype {dtype}, which gensample does not handle; convert it to a number, "
+        "text, category, bool or datetime column (or drop it) before sampling"
+    )
+
+
+def _is_categorical_dtype(dtype) -> bool:
+    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype) and dtype != object
+
+
+def _categorical_spec(series, name, dtype, missing_rate, na_value) -> ColumnSpec:
+    nonnull = series.dropna()
+    if isinstance(dtype, pd.CategoricalDtype):
+        observed = set(nonnull.cat.codes.unique().tolist())
+        categories = [c for i, c in enumerate(dtype.categories) if i in observed]
+    else:
+        uniques = pd.unique(nonnull.to_numpy())
+        try:
+            categories = sorted(uniques.tolist())
+        except TypeError:
+            categories = list(uniques)
+    return ColumnSpec(name, CATEGORICAL, dtype, missing_rate, na_value, categories=categories)
+
+
+def _to_ns(idx: pd.DatetimeIndex) -> np.ndarray:
+    """Integer nanoseconds since the epoch (UTC for tz-aware columns); NaT gives garbage, mask it."""
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return idx.as_unit("ns").asi8
+
+
+def _codes(series: pd.Series, categories: list) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 when missing or unseen)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    lookup = pd.Index(categories, dtype=object) if len(categories) else pd.Index([], dtype=object)
+    codes = lookup.get_indexer(series.astype(object).to_numpy())
+    return codes.astype(np.int32)
+
+
+def _encode_numeric(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    if spec.kind == DATETIME:
+        idx = pd.DatetimeIndex(series)
+        out = _to_ns(idx).astype(np.float64) / _NS_PER_DAY
+        out[np.asarray(idx.isna())] = np.nan
+        return out
+    if spec.kind == BOOLEAN:
+        return series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan) if series.dtype == bool else series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _encode_categorical(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    return _codes(series, spec.categories)
+
+
+def _all_missing(spec: ColumnSpec, n: int) -> pd.Series:
+    if isinstance(spec.dtype, np.dtype) and spec.dtype.kind == "f":
+        return pd.Series(np.full(n, np.nan, dtype=spec.dtype))
+    if isinstance(spec.dtype, np.dtype) and spec.dtype.kind == "O":
+        return pd.Series(np.array([spec.na_value] * n, dtype=object))
+    return pd.Series(pd.array([None] * n, dtype=spec.dtype))
+
+
+def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
+    values = values.copy()
+    if spec.kind in (INTEGER, BOOLEAN):
+        # Round half to even, never truncate: 47.53 -> 48, 0.6 -> True. Then stay inside the
+        # observed range (SVM-SMOTE extrapolates beyond it).
+        values = np.clip(np.rint(values), spec.minimum, spec.maximum)
+    elif spec.kind == DATETIME:
+        values = np.clip(values, spec.minimum, spec.maximum)
+    if miss is None or not miss.any():
+        miss = None
+    dtype = spec.dtype
+    if spec.kind == DATETIME:
+        step = dict(_RESOLUTIONS)[spec.resolution]
+        ns = np.rint(values * _NS_PER_DAY / step).astype(np.int64) * step
+        idx = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
+        if spec.tz is not None:
+            idx = idx.tz_localize("UTC").tz_convert(spec.tz)
+        out = pd.Series(idx).astype(dtype)
+        if miss is not None:
+            out[miss] = pd.NaT
+        return out
+    if spec.kind == BOOLEAN:
+        if miss is None:
+            return pd.Series(values.astype(bool)).astype(dtype)
+        arr = pd.array(values.astype(bool), dtype="boolean")
+        arr[miss] = pd.NA
+        return pd.Series(arr).astype(dtype)
+    if spec.kind == INTEGER:
+        if isinstance(dtype, np.dtype):  # numpy ints cannot hold missing cells; input had none
+            return pd.Series(values.astype(dtype))
+        arr = pd.array(values.astype(np.int64), dtype=dtype)
+        if miss is not None:
+            arr[miss] = pd.NA
+        return pd.Series(arr)
+    # continuous
+    if miss is not None:
+        values[miss] = np.nan
+    if isinstance(dtype, np.dtype):
+        return pd.Series(values.astype(dtype))
+    arr = pd.array(values, dtype=dtype)
+    if miss is not None:
+        arr[miss] = pd.NA
+    return pd.Series(arr)
+
+
+def _decode_categorical(codes: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
+    codes = np.asarray(codes, dtype=np.int64)
+    if len(spec.categories) == 0:
+        return _all_missing(spec, len(codes))
+    codes = np.clip(codes, 0, len(spec.categories) - 1)
+    cats = np.empty(len(spec.categories), dtype=object)
+    cats[:] = spec.categories
+    values = cats[codes]
+    if miss is not None and miss.any():
+        values = values.copy()
+        values[miss] = spec.na_value
+    else:
+        miss = None
+    return _series_from_values(values, spec.dtype, na_mask=miss)
+
+
+def _series_from_values(values: Sequence, dtype, na_mask: np.ndarray | None = None) -> pd.Series:
+    """A Series of exactly ``dtype`` holding ``values`` (which are observed objects)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = dtype.categories.get_indexer(pd.Index(list(values), dtype=object))
+        if na_mask is not None:
+            codes = np.where(na_mask, -1, codes)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "O":
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = list(values)
+            return pd.Series(arr, dtype=object)
+        return pd.Series(np.asarray(list(values)).astype(dtype))
+    return pd.Series(pd.array(list(values), dtype=dtype))
