@@ -186,6 +186,8 @@ class _Run:
         removed_pos = table.positions[made.removed] if len(made.removed) else np.empty(0, np.int64)
         for code in plan:
             sel = np.flatnonzero(made.y == code)
+            if len(plan) == 1:  # a slice, not a copy of what may be millions of rows
+                sel = slice(None)
             if made.copied_from is not None:
                 frame = self.data.iloc[table.positions[made.copied_from[sel]]]
             else:
@@ -194,14 +196,14 @@ class _Run:
                     real = np.flatnonzero(table.y == code)
                     patterns = missing[real]
                     if patterns.any():
-                        mask = patterns[self.rng.integers(0, len(real), size=len(sel))]
+                        mask = patterns[self.rng.integers(0, len(real), size=len(made.y[sel]))]
                 frame = self.schema.decode(made.numeric[sel], made.categorical[sel], made.y[sel], mask)
-            out[code] = _ClassOutcome(gen.name, reasons.get(code), [frame], len(sel), removed_pos, made.params)
+            out[code] = _ClassOutcome(gen.name, reasons.get(code), [frame], len(made.y[sel]), removed_pos, made.params)
         self.notes.extend(made.notes)
         return out
 
     def assemble(self, outcome: dict) -> pd.DataFrame:
-        parts = [p.reset_index(drop=True) for o in outcome.values() for p in o.frame_parts]
+        parts = [p if _has_default_index(p) else p.reset_index(drop=True) for o in outcome.values() for p in o.frame_parts]
         if not parts:
             return self.schema.decode(
                 np.empty((0, len(self.schema.numeric))), np.empty((0, len(self.schema.categorical))), np.empty(0, int)
@@ -210,8 +212,13 @@ class _Run:
         for name in synthetic.columns:  # concat of an empty part can widen a dtype
             if synthetic[name].dtype != self.data[name].dtype:
                 synthetic[name] = synthetic[name].astype(self.data[name].dtype)
-        synthetic.index = pd.RangeIndex(len(synthetic))
+        if not _has_default_index(synthetic):
+            synthetic.index = pd.RangeIndex(len(synthetic))
         return synthetic
+
+
+def _has_default_index(frame: pd.DataFrame) -> bool:
+    return isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
 
 
 def impute(table: EncodedTable) -> EncodedTable:

@@ -238,22 +238,43 @@ class TableSchema:
         n = int(len(y))
         numeric = np.asarray(numeric, dtype=np.float64).reshape(n, len(self.numeric))
         categorical = np.asarray(categorical).reshape(n, len(self.categorical))
-        out: dict = {}
+        feature_pos = {id(c): f for f, c in enumerate(self.columns)}
+        # Plain float64 columns go into the frame as one block, without copying: on tables
+        # of millions of rows the copies, not the arithmetic, are what cost time and memory.
+        plain = [j for j, c in enumerate(self.numeric) if c.kind == CONTINUOUS and c.dtype == np.float64]
+        if plain:
+            block = numeric if plain == list(range(numeric.shape[1])) else numeric[:, plain]
+            if missing is not None:
+                holes = [(jj, missing[:, feature_pos[id(self.numeric[j])]]) for jj, j in enumerate(plain)]
+                holes = [(jj, m) for jj, m in holes if m.any()]
+                if holes:
+                    block = block.copy() if block is numeric else block
+                    for jj, m in holes:
+                        block[m, jj] = np.nan
+            frame = pd.DataFrame(block, columns=[self.numeric[j].name for j in plain], copy=False)
+        else:
+            frame = pd.DataFrame(index=pd.RangeIndex(n))
+        done = {self.numeric[j].name for j in plain}
         num_idx = {id(c): j for j, c in enumerate(self.numeric)}
         cat_idx = {id(c): j for j, c in enumerate(self.categorical)}
-        for f, spec in enumerate(self.columns):
-            miss = None if missing is None else np.asarray(missing[:, f], dtype=bool)
+        rank = {name: i for i, name in enumerate(self.order)}
+        for spec in self.columns:
+            if spec.name in done:
+                continue
+            miss = None if missing is None else np.asarray(missing[:, feature_pos[id(spec)]], dtype=bool)
             if spec.kind == EMPTY:
-                out[spec.name] = _all_missing(spec, n)
+                series = _all_missing(spec, n)
             elif spec.kind == CATEGORICAL:
-                out[spec.name] = _decode_categorical(categorical[:, cat_idx[id(spec)]], spec, miss)
+                series = _decode_categorical(categorical[:, cat_idx[id(spec)]], spec, miss)
             else:
-                out[spec.name] = _decode_numeric(numeric[:, num_idx[id(spec)]], spec, miss)
-        labels = self.target.labels
-        y = np.asarray(y, dtype=np.int64)
-        out[self.target.name] = _series_from_values([labels[i] for i in y], self.target.dtype)
-        frame = pd.DataFrame({name: out[name] for name in self.order})
-        frame.index = pd.RangeIndex(n)
+                series = _decode_numeric(numeric[:, num_idx[id(spec)]], spec, miss)
+            _insert_in_order(frame, spec.name, series, rank)
+        label_array = np.empty(len(self.target.labels), dtype=object)
+        label_array[:] = self.target.labels
+        target = _series_from_values(label_array[np.asarray(y, dtype=np.int64)], self.target.dtype)
+        _insert_in_order(frame, self.target.name, target, rank)
+        if list(frame.columns) != self.order:  # pragma: no cover - inserts keep the order
+            frame = frame[self.order]
         return frame
 
     # ------------------------------------------------------------------ descriptions
@@ -434,8 +455,14 @@ def _all_missing(spec: ColumnSpec, n: int) -> pd.Series:
     return pd.Series(pd.array([None] * n, dtype=spec.dtype))
 
 
+def _insert_in_order(frame: pd.DataFrame, name, series: pd.Series, rank: dict) -> None:
+    """Insert a column where it stands in the input's column order."""
+    loc = sum(1 for c in frame.columns if rank[c] < rank[name])
+    frame.insert(loc, name, series.to_numpy() if isinstance(series.dtype, np.dtype) else series.array)
+
+
 def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
-    values = values.copy()
+    values = np.array(values, dtype=np.float64)  # a copy: the caller's array stays as it was
     if spec.kind in (INTEGER, BOOLEAN):
         # Round half to even, never truncate: 47.53 -> 48, 0.6 -> True. Then stay inside the
         # observed range (SVM-SMOTE extrapolates beyond it).
@@ -472,7 +499,7 @@ def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | Non
     if miss is not None:
         values[miss] = np.nan
     if isinstance(dtype, np.dtype):
-        return pd.Series(values.astype(dtype))
+        return pd.Series(values.astype(dtype, copy=False))
     arr = pd.array(values, dtype=dtype)
     if miss is not None:
         arr[miss] = pd.NA
@@ -504,8 +531,10 @@ def _series_from_values(values: Sequence, dtype, na_mask: np.ndarray | None = No
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
     if isinstance(dtype, np.dtype):
         if dtype.kind == "O":
+            if isinstance(values, np.ndarray) and values.dtype == object:
+                return pd.Series(values, dtype=object, copy=False)
             arr = np.empty(len(values), dtype=object)
             arr[:] = list(values)
             return pd.Series(arr, dtype=object)
-        return pd.Series(np.asarray(list(values)).astype(dtype))
+        return pd.Series(np.asarray(values).astype(dtype))
     return pd.Series(pd.array(list(values), dtype=dtype))

@@ -55,7 +55,12 @@ class SMOTE(Generator):
 
     def _generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
         k_asked = self.params["k_neighbors"]
-        parts, used_k, notes = [], {}, []
+        total = sum(plan.values())
+        # One output block filled class by class: no per-class arrays to stack afterwards.
+        numeric = np.empty((total, table.numeric.shape[1]), dtype=np.float64)
+        categorical = np.empty((total, table.categorical.shape[1]), dtype=np.int64)
+        y = np.empty(total, dtype=np.int64)
+        used_k, notes, start = {}, [], 0
         for code, n in plan.items():
             rows = class_rows(table, code)
             k = effective_k(k_asked, len(rows))
@@ -66,13 +71,13 @@ class SMOTE(Generator):
                     notes,
                 )
             used_k[code] = k
+            block = slice(start, start + n)
             if table.schema.data_kind == "categorical":
-                parts.append(_smoten(table, code, n, k, rng))
+                numeric[block], categorical[block] = _smoten(table, code, n, k, rng)
             else:
-                parts.append(interpolate(table, rows, n, k, rng, categorical_rule="vote"))
-        numeric = np.concatenate([p[0] for p in parts])
-        categorical = np.concatenate([p[1] for p in parts])
-        y = np.concatenate([np.full(n, code, dtype=np.int64) for code, n in plan.items()])
+                interpolate(table, rows, n, k, rng, categorical_rule="vote", out=(numeric[block], categorical[block]))
+            y[block] = code
+            start += n
         ks = set(used_k.values())
         labels = table.schema.target.labels
         k_param = ks.pop() if len(ks) == 1 else {labels[c]: k for c, k in used_k.items()}
@@ -98,11 +103,13 @@ def interpolate(
     k: int,
     rng: np.random.Generator,
     categorical_rule: str = "vote",
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SMOTE(-NC) new rows for the class made of ``rows``: ``n`` rows, ``k`` neighbours.
 
     ``categorical_rule`` is ``"vote"`` (SMOTE-NC: most frequent value among the base's k
     neighbours) or ``"nearest"`` (the value of the nearer endpoint of the segment).
+    ``out`` optionally gives the (numeric, categorical) arrays to fill.
     """
     num = table.numeric[rows]
     cat = table.categorical[rows]
@@ -112,7 +119,9 @@ def interpolate(
     base = rng.integers(0, len(rows), size=n)
     pick = nn[base, rng.integers(0, k, size=n)]
     gap = rng.random(n)
-    out_num = np.empty((n, num.shape[1]), dtype=np.float64)
+    if out is None:
+        out = (np.empty((n, num.shape[1]), dtype=np.float64), np.empty((n, cat.shape[1]), dtype=np.int64))
+    out_num, out_cat = out
     for start in range(0, n, _CHUNK):
         sl = slice(start, start + _CHUNK)
         b, p = num[base[sl]], num[pick[sl]]
@@ -120,11 +129,11 @@ def interpolate(
         p *= gap[sl, None]
         np.add(b, p, out=out_num[sl])
     if cat.shape[1] == 0:
-        out_cat = np.empty((n, 0), dtype=np.int64)
+        pass
     elif categorical_rule == "vote":
-        out_cat = _neighbour_mode(cat, nn, space.sizes)[base]
+        out_cat[:] = _neighbour_mode(cat, nn, space.sizes)[base]
     else:
-        out_cat = np.where((gap < 0.5)[:, None], cat[base], cat[pick]).astype(np.int64)
+        out_cat[:] = np.where((gap < 0.5)[:, None], cat[base], cat[pick])
     return out_num, out_cat
 
 
