@@ -75,6 +75,9 @@ def worker(lib: str, case: str) -> dict:
         run = lambda: sampler.fit_resample(X, y)  # noqa: E731
     else:
         import gensample
+        import gensample.generators.smote  # noqa: F401 - imports outside the timing, as for imblearn
+        import gensample.sampling  # noqa: F401
+        import imblearn.utils  # noqa: F401
 
         def run():
             result = gensample.sample_minority(frame, "y", method="smote", random_state=0)
