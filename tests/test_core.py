@@ -49,7 +49,7 @@ def test_every_dtype_kept_and_data_untouched(mixed):
     assert_guarantees(mixed, result, "Class")
     assert result.counts["positive"]["after"] == result.counts["negative"]["before"]
     assert result.method_used == "smote" and result.fallback is None
-    assert result.params == {"k_neighbors": 5}
+    assert result.params == {"k_neighbors": 5, "categorical_rule": "vote"}
 
 
 def test_integer_columns_are_rounded_not_truncated():
@@ -232,3 +232,19 @@ def test_smote_matches_imbalanced_learn_in_distribution():
     # base rows are drawn from 200 real rows: means differ by sampling noise of about 0.07
     np.testing.assert_allclose(ours.mean(axis=0), ref.mean(axis=0), atol=0.2)
     np.testing.assert_allclose(ours.std(axis=0), ref.std(axis=0), rtol=0.15)
+
+
+def test_endpoint_rule_keeps_category_frequencies():
+    # car-good: the minority's Doors values are near-uniform; SMOTE-N's vote never produces '5more',
+    # the endpoint rule keeps every value at about its frequency.
+    df = gs.datasets.load("car-good")
+    real = df.loc[df.Class == "positive", "Doors"].value_counts(normalize=True)
+    vote = gs.sample_minority(df, "Class", random_state=0).synthetic["Doors"].value_counts(normalize=True)
+    end = gs.sample_minority(df, "Class", random_state=0, categorical_rule="endpoint").synthetic["Doors"].value_counts(normalize=True)
+    tvd = lambda a: 0.5 * real.sub(a, fill_value=0).abs().sum()  # noqa: E731
+    assert tvd(end) < 0.1 and tvd(vote) > 2 * tvd(end)
+    assert set(end.index) == set(real.index)
+    mixed = gs.datasets.load("abalone9-18")
+    out = gs.sample_minority(mixed, "Class", random_state=0, categorical_rule="endpoint")
+    assert out.params["categorical_rule"] == "endpoint"
+    assert set(out.synthetic["Sex"]) == {"F", "M", "I"}
