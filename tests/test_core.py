@@ -49,7 +49,7 @@ def test_every_dtype_kept_and_data_untouched(mixed):
     assert_guarantees(mixed, result, "Class")
     assert result.counts["positive"]["after"] == result.counts["negative"]["before"]
     assert result.method_used == "smote" and result.fallback is None
-    assert result.params == {"k_neighbors": 5, "categorical_rule": "vote"}
+    assert result.params == {"k_neighbors": 5, "categorical_rule": "endpoint"}
 
 
 def test_integer_columns_are_rounded_not_truncated():
@@ -239,12 +239,12 @@ def test_endpoint_rule_keeps_category_frequencies():
     # the endpoint rule keeps every value at about its frequency.
     df = gs.datasets.load("car-good")
     real = df.loc[df.Class == "positive", "Doors"].value_counts(normalize=True)
-    vote = gs.sample_minority(df, "Class", random_state=0).synthetic["Doors"].value_counts(normalize=True)
-    end = gs.sample_minority(df, "Class", random_state=0, categorical_rule="endpoint").synthetic["Doors"].value_counts(normalize=True)
+    vote = gs.sample_minority(df, "Class", random_state=0, categorical_rule="vote").synthetic["Doors"].value_counts(normalize=True)
+    end = gs.sample_minority(df, "Class", random_state=0).synthetic["Doors"].value_counts(normalize=True)
     tvd = lambda a: 0.5 * real.sub(a, fill_value=0).abs().sum()  # noqa: E731
     assert tvd(end) < 0.1 and tvd(vote) > 2 * tvd(end)
     assert set(end.index) == set(real.index)
     mixed = gs.datasets.load("abalone9-18")
-    out = gs.sample_minority(mixed, "Class", random_state=0, categorical_rule="endpoint")
+    out = gs.sample_minority(mixed, "Class", random_state=0)
     assert out.params["categorical_rule"] == "endpoint"
     assert set(out.synthetic["Sex"]) == {"F", "M", "I"}

@@ -84,7 +84,7 @@ def test_flag_synthetic_and_provenance(tmp_path, mixed):
     assert prov["input"]["path"] == str(src.resolve())
     assert prov["input"]["sha256"] == gs.io.file_sha256(src)
     assert prov["method"] == "smote" and prov["method_used"] == "smote" and prov["fallback"] is None
-    assert prov["params"] == {"k_neighbors": 3, "categorical_rule": "vote"}
+    assert prov["params"] == {"k_neighbors": 3, "categorical_rule": "endpoint"}
     assert prov["random_state"] == 5
     assert {c["label"]: c["after"] for c in prov["counts"]} == {"negative": 210, "positive": 210}
     assert prov["versions"]["gensample"] and prov["versions"]["pandas"]
