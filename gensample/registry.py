@@ -35,6 +35,12 @@ BUILTIN: dict[str, str] = {
     "smote-tomek": "gensample.generators.cleaning:SMOTETomek",
     "polynom-fit-smote": "gensample.generators.polynom_fit:PolynomFitSMOTE",
     "prowsyn": "gensample.generators.prowsyn:ProWSyn",
+    "auto": "gensample.generators.auto:AutoGenerator",
+    "ctgan": "gensample.generators.sdv_models:CTGANGenerator",
+    "copulagan": "gensample.generators.sdv_models:CopulaGANGenerator",
+    "tvae": "gensample.generators.sdv_models:TVAEGenerator",
+    "gaussian-copula": "gensample.generators.sdv_models:GaussianCopulaGenerator",
+    "wgan-gp": "gensample.generators.wgan_gp:WGANGP",
 }
 
 _cache: dict[str, type[Generator]] = {}

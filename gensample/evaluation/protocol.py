@@ -1,0 +1,291 @@
+"""The leakage-free protocol: folds, resampling inside the training fold, one grid cell.
+
+One *cell* of the grid is (method, repeat, fold). Its synthetic rows are made from the
+training fold only, then every classifier is trained on the same augmented training fold, so
+classifiers are compared on identical rows and an expensive generator is trained once per
+fold. The test fold is only ever predicted.
+
+Seeds: every random choice of a cell comes from seeds derived from the run seed and the
+cell's coordinates (``numpy.random.SeedSequence``), never from shared state, so a cell gives
+the same numbers whichever process, machine or order runs it. The classifiers' seeds and the
+inner folds of threshold tuning do not depend on the method, so methods are compared with
+common random numbers and their differences are not classifier noise.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from ..errors import GensampleError
+from . import metrics as M
+from .classifiers import features, make_classifier, predict_proba
+
+#: Baselines, always run: no resampling, balanced class weights, tuned threshold.
+NONE, CLASS_WEIGHT, THRESHOLD = "none", "class-weight", "threshold"
+BASELINES = (NONE, CLASS_WEIGHT, THRESHOLD)
+
+#: Rows kept of a cell's synthetic table for the report's pictures (first fold only).
+EXAMPLE_ROWS = 2000
+
+
+def derive_seed(*parts) -> int:
+    """A 32-bit seed from integers and strings (strings by CRC-32, stable across processes)."""
+    words = [zlib.crc32(p.encode()) if isinstance(p, str) else int(p) for p in parts]
+    return int(np.random.SeedSequence(words).generate_state(1)[0])
+
+
+@dataclass
+class Settings:
+    """Everything a cell needs besides the data (sent to every worker)."""
+
+    target: object
+    classifiers: list
+    seed: int
+    beta: float
+    tune_threshold: bool
+    threshold_metric: str
+    inner_folds: int
+    sampling_strategy: object
+    categorical: list | None
+    method_params: dict
+    fidelity: bool
+    n_classes: int
+    positive: int
+    n_numeric: int
+    n_categories: list
+
+
+@dataclass
+class Cell:
+    method: str
+    repeat: int
+    fold: int
+    train: np.ndarray
+    test: np.ndarray
+
+
+@dataclass
+class CellOutcome:
+    """What one cell measured."""
+
+    rows: list
+    generation: dict
+    example: dict | None = None
+    notes: list = field(default_factory=list)
+
+
+def make_cells(y_codes: np.ndarray, methods: list, folds: int, repeats: int, seed: int) -> list:
+    """Repeated stratified k-fold: each repeat shuffles with its own derived seed."""
+    cells = []
+    for r in range(repeats):
+        skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=derive_seed(seed, "split", r))
+        for f, (train, test) in enumerate(skf.split(np.zeros(len(y_codes)), y_codes)):
+            for m in methods:
+                cells.append(Cell(m, r, f, train, test))
+    return cells
+
+
+def run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> CellOutcome:
+    """Resample the training fold with ``cell.method``, train each classifier, score the test fold."""
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        # Decisions (lowered k, fallbacks) are recorded in the outcome; a grid of many cells
+        # would otherwise print the same warning dozens of times. One thread per cell: the
+        # grid is the parallel part, and OpenMP threads of many cells (gradient boosting)
+        # fighting for the same cores made a fit ~20x slower.
+        warnings.simplefilter("ignore")
+        return _run_cell(cell, data, schema, settings)
+
+
+def _run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> CellOutcome:
+    s = settings
+    train_df = data.iloc[cell.train]
+    test_enc = schema.encode(data, cell.test)
+    X_test, y_test = features(test_enc.numeric, test_enc.categorical), test_enc.y
+    notes: list[str] = []
+    resampler = _Resampler(cell, s)
+
+    fitted, gen = resampler.outer(train_df)
+    X_train, y_train = _xy(schema, fitted)
+    weight = "balanced" if cell.method == CLASS_WEIGHT else None
+    # The no-resampling cell is always tuned: at its tuned threshold it is the threshold baseline.
+    tuned_needed = s.n_classes == 2 and (cell.method == NONE or s.tune_threshold)
+    thresholds = {}
+    if tuned_needed:
+        thresholds = _tune(cell, train_df, schema, s, resampler, weight, notes)
+
+    rows = []
+    for clf_name in s.classifiers:
+        started = time.perf_counter()
+        model = make_classifier(clf_name, s.n_numeric, s.n_categories, weight, derive_seed(s.seed, "clf", cell.repeat, cell.fold, clf_name))
+        model.fit(X_train, y_train)
+        proba = predict_proba(model, X_test, s.n_classes)
+        train_seconds = time.perf_counter() - started
+        base = {"classifier": clf_name, "repeat": cell.repeat, "fold": cell.fold, "train_seconds": train_seconds,
+                "n_train": int(len(y_train)), "n_test": int(len(y_test))}
+        scores = M.score_metrics(y_test, proba, s.positive)
+        default = M.label_metrics(y_test, M.predict_default(proba), s.n_classes, s.positive, s.beta)
+        rows.append({"method": cell.method, **base, "operating_point": "default",
+                     "threshold": 0.5 if s.n_classes == 2 else None, **_ordered({**default, **scores})})
+        if clf_name in thresholds:
+            t = thresholds[clf_name]
+            tuned = M.label_metrics(y_test, M.predict_at(proba, s.positive, t), 2, s.positive, s.beta)
+            # The no-resampling model at its tuned threshold *is* the threshold baseline.
+            name = THRESHOLD if cell.method == NONE else cell.method
+            rows.append({"method": name, **base, "operating_point": "tuned", "threshold": t, **_ordered({**tuned, **scores})})
+    gen["fallbacks"] = resampler.fallbacks
+    gen["calls"] = resampler.calls
+    gen["fallback_reasons"] = sorted(set(resampler.reasons))
+    example = None
+    if cell.repeat == 0 and cell.fold == 0 and resampler.synthetic is not None:
+        example = {"method": cell.method, "train": cell.train, "synthetic": resampler.synthetic.iloc[:EXAMPLE_ROWS]}
+    return CellOutcome(rows, gen, example, notes + resampler.notes)
+
+
+def _ordered(values: dict) -> dict:
+    return {m: values[m] for m in M.METRICS}
+
+
+def _xy(schema, frame: pd.DataFrame):
+    enc = schema.encode(frame)
+    return features(enc.numeric, enc.categorical), enc.y
+
+
+def _tune(cell, train_df, schema, s: Settings, resampler, weight, notes) -> dict:
+    """Out-of-fold probabilities on the training fold (resampling inside each inner fold) -> thresholds."""
+    y_train = schema.encode(train_df).y
+    k = min(s.inner_folds, int(np.bincount(y_train, minlength=s.n_classes).min()))
+    if k < 2:
+        notes.append(
+            f"fold {cell.fold} (repeat {cell.repeat}): a class has fewer than 2 training rows, "
+            "so the threshold was not tuned (0.5 kept)"
+        )
+        return {c: 0.5 for c in s.classifiers}
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=derive_seed(s.seed, "inner", cell.repeat, cell.fold))
+    oof = {c: np.empty(len(y_train)) for c in s.classifiers}
+    for i, (inner_train, inner_test) in enumerate(skf.split(np.zeros(len(y_train)), y_train)):
+        part = resampler.inner(train_df.iloc[inner_train], i)
+        X_fit, y_fit = _xy(schema, part)
+        X_val = _xy(schema, train_df.iloc[inner_test])[0]
+        for c in s.classifiers:
+            model = make_classifier(c, s.n_numeric, s.n_categories, weight, derive_seed(s.seed, "clf", cell.repeat, cell.fold, c, i))
+            model.fit(X_fit, y_fit)
+            oof[c][inner_test] = predict_proba(model, X_val, 2)[:, s.positive]
+    return {c: M.tune_threshold(y_train, oof[c], s.positive, s.threshold_metric, s.beta) for c in s.classifiers}
+
+
+class _Resampler:
+    """Makes a cell's training data: the fold itself (baselines) or the fold plus synthetic rows."""
+
+    def __init__(self, cell: Cell, settings: Settings):
+        self.cell = cell
+        self.s = settings
+        self.fallbacks = 0
+        self.calls = 0
+        self.reasons: list[str] = []
+        self.notes: list[str] = []
+        self.synthetic = None
+
+    @property
+    def resamples(self) -> bool:
+        return self.cell.method not in BASELINES
+
+    def outer(self, train_df: pd.DataFrame):
+        info = {"method": self.cell.method, "repeat": self.cell.repeat, "fold": self.cell.fold,
+                "seconds": 0.0, "n_synthetic": 0, "n_removed": 0, "method_used": self.cell.method, "fidelity": None}
+        if not self.resamples:
+            return train_df, info
+        result = self._sample(train_df, derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold, self.cell.method))
+        self.synthetic = result.synthetic
+        info.update(seconds=float(result.seconds), n_synthetic=int(len(result.synthetic)),
+                    n_removed=int(len(result.removed_index)), method_used=result.method_used)
+        if "auto" in result.params:
+            info["auto"] = result.params["auto"]
+        if self.s.fidelity and len(result.synthetic):
+            info["fidelity"] = _fidelity(train_df, result.synthetic, self.s, self.notes)
+        return result.augmented, info
+
+    def inner(self, part: pd.DataFrame, i: int) -> pd.DataFrame:
+        if not self.resamples:
+            return part
+        seed = derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold, self.cell.method, i)
+        return self._sample(part, seed).augmented
+
+    def _sample(self, frame: pd.DataFrame, seed: int):
+        from ..sampling import sample_minority
+
+        params = dict(self.s.method_params.get(self.cell.method, {}))
+        self.calls += 1
+        try:
+            result = sample_minority(frame, self.s.target, self.cell.method, self.s.sampling_strategy,
+                                     random_state=seed, categorical=self.s.categorical, **params)
+        except GensampleError as exc:
+            raise type(exc)(f"{self.cell.method!r} on the training rows of fold {self.cell.fold} "
+                            f"(repeat {self.cell.repeat}): {exc}") from exc
+        if result.fallback:
+            self.fallbacks += 1
+            self.reasons.append(result.fallback)
+        m = self.cell.method
+        self.notes.extend(w if w.startswith(m) else f"{m}: {w}" for w in result.warnings if w != result.fallback)
+        return result
+
+
+def _fidelity(train_df: pd.DataFrame, synthetic: pd.DataFrame, s: Settings, notes: list):
+    """The fidelity report of the synthetic rows against the training fold's rows of their classes."""
+    try:
+        from ..fidelity import evaluate
+    except ImportError:  # the fidelity extra is part of the package; guard for trimmed installs
+        return None
+    try:
+        report = evaluate(train_df, synthetic, target=s.target, categorical=s.categorical, random_state=0)
+    except GensampleError as exc:
+        notes.append(f"fidelity report failed: {exc}")
+        return None
+    return fidelity_numbers(report)
+
+
+#: Headline numbers taken from a fidelity report (all are in its ``to_dict()``).
+FIDELITY_FIELDS = ("passed", "mode_collapse", "copies_detected", "column_score", "detection_auc", "mmd2",
+                   "precision", "recall", "density", "coverage", "exact_copies", "dcr_ratio")
+
+
+def fidelity_numbers(report) -> dict:
+    """``{field: float}`` of :data:`FIDELITY_FIELDS` plus ``verdict`` (text); classes averaged."""
+    reports = list(report.reports.values()) if hasattr(report, "reports") else [report]
+    per = []
+    for r in reports:
+        prdc = r.diversity.get("prdc", {}) if isinstance(r.diversity, dict) else {}
+        cols = r.columns["score"].astype(float) if "score" in getattr(r.columns, "columns", []) else pd.Series(dtype=float)
+        per.append({
+            "column_score": float(cols.mean()) if len(cols) else np.nan,
+            "detection_auc": _get(r.detection, "auc"),
+            "mmd2": _get(r.mmd, "mmd2"),
+            "precision": _get(prdc, "precision"),
+            "recall": _get(prdc, "recall"),
+            "density": _get(prdc, "density"),
+            "coverage": _get(prdc, "coverage"),
+            "exact_copies": _get(r.copies.get("exact", {}), "share"),
+            "dcr_ratio": _get(r.copies.get("dcr", {}), "dcr_ratio"),
+        })
+    out = {"passed": float(report.passed), "mode_collapse": float(report.mode_collapse),
+           "copies_detected": float(report.copies_detected)}
+    for key in per[0]:
+        vals = [p[key] for p in per if np.isfinite(p[key])]
+        out[key] = float(np.mean(vals)) if vals else np.nan
+    out["verdict"] = str(report.verdict)
+    return out
+
+
+def _get(d, key) -> float:
+    v = d.get(key) if isinstance(d, dict) else None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
