@@ -214,9 +214,9 @@ def parse_strategy(text: str, target_values=None):
 
 def profile_line(y) -> str:
     """One line describing the class balance (the same as ``compare`` prints first)."""
-    counts = y.value_counts()
-    parts = ", ".join(f"{label!s}: {n}" for label, n in counts.items())
-    return f"classes: {parts} (imbalance ratio {counts.max() / counts.min():.1f})"
+    from .evaluation.profile import imbalance_profile
+
+    return imbalance_profile(y).line()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -98,12 +98,23 @@ class SampleResult:
         return pd.Series(np.r_[np.zeros(n_old, bool), np.ones(len(self.synthetic), bool)], name="is_synthetic")
 
     @property
+    def auto(self) -> dict | None:
+        """For ``method="auto"``: the candidates' inner-CV scores, the no-resampling baseline,
+        the choice and ``beats_baseline`` (False means no candidate helped on that metric)."""
+        return self.params.get("auto")
+
+    @property
     def target(self):
         return self.schema.target.name
 
     def summary(self) -> str:
         """A few lines for a terminal: counts per class, method used, fallback, warnings."""
         lines = [f"method: {self.method}" + (f" -> {self.method_used}" if self.method_used != self.method else "")]
+        if self.auto:
+            a = self.auto
+            scores = ", ".join(f"{m} {v:.3f}" for m, v in sorted(a.get("scores", {}).items(), key=lambda kv: -kv[1]))
+            lines.append(f"auto: chose {a.get('chosen')!r} by {a.get('metric')} ({scores}; no resampling {a.get('baseline', float('nan')):.3f})"
+                         + ("" if a.get("beats_baseline", True) else " - no candidate beats no resampling"))
         width = max(len(str(k)) for k in self.counts)
         lines.append(f"  {'class':<{width}}  {'before':>8}  {'generated':>9}  {'after':>8}")
         for label, c in self.counts.items():

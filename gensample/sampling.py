@@ -106,8 +106,9 @@ def sample_minority(
 class _ClassOutcome:
     """Rows made for one class, by which method, and why that method."""
 
-    def __init__(self, method: str, reason: str | None, frame_parts, generated: int, removed, params):
+    def __init__(self, method: str, reason: str | None, frame_parts, generated: int, removed, params, generator=None):
         self.method = method
+        self.generator = generator or method  # the registry entry that ran (e.g. "auto")
         self.reason = reason
         self.frame_parts = frame_parts
         self.generated = generated
@@ -198,7 +199,8 @@ class _Run:
                     if patterns.any():
                         mask = patterns[self.rng.integers(0, len(real), size=len(made.y[sel]))]
                 frame = self.schema.decode(made.numeric[sel], made.categorical[sel], made.y[sel], mask)
-            out[code] = _ClassOutcome(gen.name, reasons.get(code), [frame], len(made.y[sel]), removed_pos, made.params)
+            out[code] = _ClassOutcome(made.made_by or gen.name, reasons.get(code), [frame], len(made.y[sel]),
+                                      removed_pos, made.params, generator=gen.name)
         self.notes.extend(made.notes)
         return out
 
@@ -315,7 +317,7 @@ def _result(data, schema, method, todo, outcome, synthetic, removed, notes, para
     reasons = [o.reason for o in outcome.values() if o.reason]
     effective = dict(generator.params)
     for o in outcome.values():
-        if o.method == method:
+        if o.generator == method:
             effective.update(o.params)
     return SampleResult(
         synthetic=synthetic,

@@ -248,3 +248,17 @@ def test_endpoint_rule_keeps_category_frequencies():
     out = gs.sample_minority(mixed, "Class", random_state=0)
     assert out.params["categorical_rule"] == "endpoint"
     assert set(out.synthetic["Sex"]) == {"F", "M", "I"}
+
+
+def test_auto_records_choice_and_method_used(tmp_path):
+    df = make_numeric(n=200, minority=20, seed=2)
+    result = gs.sample_minority(df, "label", method="auto", random_state=0, candidates=["smote", "random"])
+    assert result.method == "auto"
+    assert result.method_used == result.auto["chosen"] in {"smote", "random"}
+    assert set(result.auto["scores"]) == {"smote", "random"} and "beats_baseline" in result.auto
+    assert "auto: chose" in result.summary()
+    out = gs.export(result, tmp_path / "a.csv")
+    import json
+
+    prov = json.loads((tmp_path / "a.csv.provenance.json").read_text())
+    assert prov["params"]["auto"]["chosen"] == result.method_used

@@ -185,6 +185,7 @@ class AutoGenerator(Generator):
         made = _run(registry.get(record["chosen"])(), table, plan, rng)
         made.params = {**made.params, "auto": record}
         made.notes = notes + list(made.notes)
+        made.made_by = record["chosen"]
         return made
 
 

@@ -50,6 +50,8 @@ class Generated:
         Effective parameters (e.g. a lowered ``k_neighbors``).
     notes : list of str
         Decisions taken on the way, in words.
+    made_by : str, optional
+        The method that really made the rows, when a generator delegates (``auto``).
     """
 
     numeric: np.ndarray
@@ -59,6 +61,7 @@ class Generated:
     removed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     params: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    made_by: str | None = None
 
     @classmethod
     def empty(cls, table: EncodedTable) -> Generated:
