@@ -82,15 +82,13 @@ def sample_minority(
     _check_handles(cls, schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)
-    if not todo:
-        warnings.warn(
-            f"nothing to generate: sampling_strategy {sampling_strategy!r} asks for no new rows "
-            f"(class counts: {dict(zip(labels, counts))})",
-            GensampleWarning,
-            stacklevel=2,
-        )
     rng = np.random.default_rng(random_state)
     run = _Run(data, schema, rng, fallback)
+    if not todo:
+        run.notes.append(
+            f"nothing to generate: sampling_strategy {sampling_strategy!r} asks for no new rows "
+            f"(class counts: {dict(zip(labels, counts))})"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GensampleWarning)
         outcome = run.generate(generator, {labels.index(lbl): n for lbl, n in todo.items()})
