@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a method parameter, e.g. --param k_neighbors=3 (repeatable)")
     p.add_argument("--categorical", default=None, help="comma-separated columns to treat as categorical")
     p.add_argument("--no-fallback", action="store_true", help="fail instead of falling back to SMOTE")
+    p.add_argument("--check", dest="check", action="store_true", default=None,
+                   help="fidelity-check the new rows (default for deep methods)")
+    p.add_argument("--no-check", dest="check", action="store_false", help="skip the fidelity check")
+    p.add_argument("--gate", default="auto", choices=["auto", "vs-smote", "none"],
+                   help="vs-smote gate for deep methods (auto: on for deep methods)")
     p.add_argument("--out", required=True, help="output file (.csv or .parquet); provenance JSON is written beside it")
     p.add_argument("--flag-synthetic", action="store_true", help="add a boolean column is_synthetic")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -86,18 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub) -> None:
     """Commands whose code lives beside the feature it drives (fidelity, fitted models, compare)."""
-    import importlib
-    import importlib.util
+    from .evaluation.cli import add_compare_command
+    from .fidelity.cli import add_check_command
+    from .fitted_cli import add_fit_commands
 
-    for module, name in (("gensample.fidelity.cli", "add_check_command"),
-                         ("gensample.fitted_cli", "add_fit_commands"),
-                         ("gensample.evaluation.cli", "add_compare_command")):
-        try:  # INTEGRATION: helpers still writing these
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            getattr(importlib.import_module(module), name)(sub)
+    for add in (add_check_command, add_fit_commands, add_compare_command):
+        add(sub)
 
 
 # ============================================================================ commands
@@ -132,7 +131,8 @@ def cmd_sample(args) -> int:
     strategy = parse_strategy(args.strategy, data[args.target] if args.target in data.columns else None)
     result = sample_minority(
         data, args.target, method=args.method, sampling_strategy=strategy, random_state=args.seed,
-        categorical=categorical, fallback=not args.no_fallback, **params,
+        categorical=categorical, fallback=not args.no_fallback, check=args.check,
+        gate=None if args.gate == "none" else args.gate, **params,
     )
     path = export(result, args.out, flag_synthetic=args.flag_synthetic, overwrite=args.force)
     print(result.summary())

@@ -17,6 +17,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions  # as imbalanced-learn's own samplers do
 from sklearn.utils.validation import check_consistent_length
 
 from . import registry
@@ -56,6 +57,11 @@ class GenerativeOverSampler(BaseOverSampler):
         Let gensample's policy replace the method for a class that is too small or where the
         method fails (the replacement is warned and recorded in ``fallback_``); with False
         those cases raise :class:`~gensample.errors.GenerationError`.
+    check : bool or None, default=None
+        Fidelity check of the new rows (None: on for deep methods), as in
+        :func:`gensample.sample_minority`; deep rows that collapse or copy are replaced by SMOTE's.
+    gate : {"auto", "vs-smote", None}, default="auto"
+        The vs-smote gate of :func:`gensample.sample_minority` ("auto": on for deep methods).
 
     Attributes
     ----------
@@ -104,15 +110,19 @@ class GenerativeOverSampler(BaseOverSampler):
         "method": [str],
         "method_params": [dict, None],
         "fallback": ["boolean"],
+        "check": ["boolean", None],
+        "gate": [StrOptions({"auto", "vs-smote"}), None],
     }
 
     def __init__(self, method="smote", *, sampling_strategy="auto", random_state=None, method_params=None,
-                 fallback=True):
+                 fallback=True, check=None, gate="auto"):
         super().__init__(sampling_strategy=sampling_strategy)
         self.method = method
         self.random_state = random_state
         self.method_params = method_params
         self.fallback = fallback
+        self.check = check
+        self.gate = gate
 
     def fit(self, X, y, **params):
         """Check the data, the method and its parameters, and compute ``sampling_strategy_``.
@@ -202,7 +212,7 @@ class GenerativeOverSampler(BaseOverSampler):
         frame, features = _to_frame(X, y)
         result = sample_minority(
             frame, _TARGET, method=self.method, sampling_strategy=self._strategy_for(y), random_state=self._seed(),
-            fallback=self.fallback, **self._method_params(),
+            fallback=self.fallback, check=self.check, gate=self.gate, **self._method_params(),
         )
         self.method_used_ = result.method_used
         self.fallback_ = result.fallback

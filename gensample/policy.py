@@ -74,10 +74,10 @@ def after_failure(method: str, labels: list, n_rows: int, error: BaseException, 
 
 def after_gate(method: str, label, verdict: str, allow: bool) -> Decision:
     """Rule 3: the fidelity gate rejected ``method``'s rows for class ``label``."""
-    reason = f"fidelity gate rejected {method!r} rows for class {label!r} ({verdict}); used {FALLBACK_METHOD!r} instead"
+    reason = f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); used {FALLBACK_METHOD!r} instead"
     if not allow:
         raise GenerationError(
-            f"fidelity gate rejected {method!r} rows for class {label!r} ({verdict}); "
-            "pass fallback=True to use 'smote' instead, or check=False to keep them"
+            f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); "
+            "pass fallback=True to use 'smote' instead, or check=False and gate=None to keep its rows"
         )
     return Decision(FALLBACK_METHOD, reason)

@@ -123,6 +123,9 @@ class SampleResult:
             lines.append(f"removed by cleaning: {len(self.removed_index)} original row(s) (see removed_index)")
         if self.fallback:
             lines.append(f"fallback: {self.fallback}")
+        if self.fidelity is not None:
+            verdict = self.fidelity.verdict
+            lines.append("fidelity: passed" if self.fidelity.passed else f"fidelity: FAILED - {verdict}")
         for w in self.warnings:
             if w != self.fallback:
                 lines.append(f"note: {w}")

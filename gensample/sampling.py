@@ -30,6 +30,8 @@ def sample_minority(
     *,
     categorical: Iterable[Hashable] | None = None,
     fallback: bool = True,
+    check: bool | None = None,
+    gate: str | None = "auto",
     **params,
 ) -> SampleResult:
     """Generate new rows for the under-represented classes of ``data``.
@@ -53,6 +55,18 @@ def sample_minority(
     fallback : bool, default True
         Let the policy (:mod:`gensample.policy`) replace the method for a class that is too
         small or where the method fails; with False those cases raise ``GenerationError``.
+    check : bool, optional
+        Run the fidelity check (:mod:`gensample.fidelity`) on each generated class against
+        its real rows and attach the report as ``result.fidelity``. Default: on for deep
+        methods, off for the SMOTE family. When a deep method's rows show mode collapse or
+        copies of real rows, that class is regenerated with ``smote`` (a recorded fallback).
+    gate : {"auto", "vs-smote", None}, default "auto"
+        ``"vs-smote"``: before a deep method makes a class's rows, hold out 30 % of the
+        class's real rows, fit the deep method and SMOTE on the rest, and keep the deep method
+        only if its rows match the held-out rows better by a margin (coverage and detection
+        AUC); both scores are in ``result.extra["vs_smote"]``. ``"auto"`` applies it to deep
+        methods (the default, chosen from the KEEL measurement in ``benchmarks/README.md``);
+        None turns it off.
     **params
         Parameters of the method, e.g. ``k_neighbors=3``. Unknown names are an error that
         lists the valid ones.
@@ -82,8 +96,24 @@ def sample_minority(
     _check_handles(cls, schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)
+    deep = cls.family == "deep"
+    if check is None:
+        check = deep
+    if not isinstance(check, bool):
+        raise ParameterError(f"check must be True, False or None, got {check!r}")
+    if gate not in GATES:
+        raise ParameterError(f"gate must be one of {', '.join(map(repr, GATES))}; got {gate!r}")
+    if gate == "vs-smote" and not deep:
+        raise ParameterError(
+            f"gate='vs-smote' compares a deep method with SMOTE; {method!r} is a {cls.family} method: "
+            "use gate=None (or check=True for a fidelity report)"
+        )
     rng = np.random.default_rng(random_state)
     run = _Run(data, schema, rng, fallback)
+    run.check = check
+    run.gate = "vs-smote" if deep and gate in ("auto", "vs-smote") else None
+    run.categorical = categorical
+    run.params = params
     if not todo:
         run.notes.append(
             f"nothing to generate: sampling_strategy {sampling_strategy!r} asks for no new rows "
@@ -97,8 +127,14 @@ def sample_minority(
         warnings.warn(note, GensampleWarning, stacklevel=2)
     synthetic = run.assemble(outcome)
     removed = np.unique(np.concatenate([o.removed for o in outcome.values()] or [np.empty(0, np.int64)])).astype(np.int64)
-    return _result(data, schema, method, todo, outcome, synthetic, removed, notes, params, random_state,
-                   sampling_strategy, time.perf_counter() - started, generator)
+    result = _result(data, schema, method, todo, outcome, synthetic, removed, notes, params, random_state,
+                     sampling_strategy, time.perf_counter() - started, generator)
+    if run.reports:
+        from .fidelity.gate import combine
+
+        result.fidelity = combine({labels[c]: r for c, r in run.reports.items()})
+    result.extra.update(run.extra)
+    return result
 
 
 class _ClassOutcome:
@@ -124,6 +160,12 @@ class _Run:
         self.allow = allow_fallback
         self.notes: list[str] = []
         self._y = None
+        self.check = False
+        self.gate: str | None = None
+        self.categorical = None
+        self.params: dict = {}
+        self.reports: dict = {}  # class code -> FidelityReport of the rows kept
+        self.extra: dict = {}  # vs-smote scores, rejected rows' summaries
 
     @property
     def y_codes(self) -> np.ndarray:
@@ -140,6 +182,8 @@ class _Run:
         reasons: dict[int, str | None] = {}
         for code, n in plan.items():
             decision = policy.before_fit(generator.name, generator.min_rows, labels[code], counts[code], self.allow)
+            if decision.method == generator.name and self.gate == "vs-smote":
+                decision = self._vs_smote(generator, code, n) or decision
             if decision.reason:
                 warnings.warn(decision.reason, GensampleWarning, stacklevel=2)
             by_method.setdefault(decision.method, {})[code] = n
@@ -148,7 +192,56 @@ class _Run:
         for name, subplan in by_method.items():
             gen = generator if name == generator.name else registry.get(name)()
             outcome.update(self._run_one(gen, subplan, reasons))
+        if self.check:
+            self._check(outcome, plan)
         return {code: outcome[code] for code in plan}
+
+    def _vs_smote(self, generator: Generator, code: int, n: int) -> policy.Decision | None:
+        """Gate "vs-smote": a Decision sending the class to SMOTE, or None to keep the deep method."""
+        from .fidelity.gate import MIN_HOLDOUT, vs_smote
+
+        label = self.schema.target.labels[code]
+        n_class = self.schema.target.counts[code]
+        n_hold = max(MIN_HOLDOUT, int(round(HOLDOUT * n_class)))
+        if n_class - n_hold < generator.min_rows:
+            why = (f"vs-smote: class {label!r} has {n_class} rows; after holding out {n_hold} for the gate, "
+                   f"{n_class - n_hold} are left, fewer than the {generator.min_rows} {generator.name!r} needs "
+                   "(gate=None skips the gate)")
+            self.extra.setdefault("vs_smote", {})[str(label)] = {"keep_deep": False, "reason": why}
+            return policy.after_gate(generator.name, label, why, self.allow)
+        verdict = vs_smote(
+            self.data, self.schema.target.name, label, generator.name, n, params=self.params,
+            categorical=self.categorical, random_state=int(self.rng.integers(2**31 - 1)), sampler=sample_minority,
+            holdout=HOLDOUT,
+        )
+        self.extra.setdefault("vs_smote", {})[str(label)] = verdict.to_dict()
+        if verdict.keep_deep:
+            return None
+        return policy.after_gate(generator.name, label, verdict.verdict, self.allow)
+
+    def _check(self, outcome: dict, plan: dict) -> None:
+        """Fidelity report per generated class; deep rows that collapse or copy are replaced."""
+        from .fidelity.gate import check_rows, gate_verdict
+
+        labels = self.schema.target.labels
+        for code in plan:
+            o = outcome[code]
+            if o.generated == 0:
+                continue
+            real = self.data[self.y_codes == code]
+            seed = int(self.rng.integers(2**31 - 1))
+            report = check_rows(real, o.frame_parts[0], self.schema, label=labels[code], random_state=seed)
+            verdict = gate_verdict(report)
+            if verdict and registry.get(o.generator).family == "deep":
+                decision = policy.after_gate(o.method, labels[code], verdict, self.allow)
+                warnings.warn(decision.reason, GensampleWarning, stacklevel=3)
+                self.extra.setdefault("rejected", {})[str(labels[code])] = {
+                    "method": o.method, "verdict": verdict, "summary": report.summary(),
+                }
+                redo = self._run_one(registry.get(decision.method)(), {code: plan[code]}, {code: decision.reason})
+                outcome[code] = redo[code]
+                report = check_rows(real, redo[code].frame_parts[0], self.schema, label=labels[code], random_state=seed)
+            self.reports[code] = report
 
     def _run_one(self, gen: Generator, plan: dict, reasons: dict) -> dict:
         table, missing = self._encoded_for(gen, plan)
@@ -215,6 +308,10 @@ class _Run:
         if not _has_default_index(synthetic):
             synthetic.index = pd.RangeIndex(len(synthetic))
         return synthetic
+
+
+GATES = ("auto", "vs-smote", None)
+HOLDOUT = 0.3  # share of a class's real rows the vs-smote gate holds out
 
 
 def _has_default_index(frame: pd.DataFrame) -> bool:

@@ -32,7 +32,9 @@ from .conftest import make_categorical, make_mixed, make_numeric
 # that fails is seen failing instead of being replaced by SMOTE. Deep methods get one
 # training step of a tiny network (the checks test the sampler's contract, not the model's
 # quality) and accept the checks' 10-row classes (min_rows=2) instead of falling back for
-# them; each method takes only the names it declares.
+# them; each method takes only the names it declares. The fidelity check and vs-smote gate
+# are off for them: they would rightly reject a one-step model's rows, and with
+# fallback=False that is an error (the gates are tested in test_fidelity.py).
 _TINY_DEEP = {
     "epochs": 1, "steps": 1, "max_steps": 1, "verbose": False, "min_rows": 2, "transformer_rows": 50,
     "embedding_dim": 8, "generator_dim": (16,), "discriminator_dim": (16,), "compress_dims": (16,),
@@ -51,10 +53,11 @@ def _classes() -> dict:
 
 
 def _instance(name: str, cls) -> GenerativeOverSampler:
-    params = None
+    params, gates = None, {}
     if cls.family == "deep":
         params = {k: v for k, v in _TINY_DEEP.items() if k in cls.defaults} or None
-    return GenerativeOverSampler(name, random_state=0, method_params=params, fallback=False)
+        gates = {"check": False, "gate": None}
+    return GenerativeOverSampler(name, random_state=0, method_params=params, fallback=False, **gates)
 
 
 _CLASSES = _classes()
@@ -304,7 +307,8 @@ def test_clone_and_params_round_trip():
     copy = clone(sampler)
     assert copy.get_params() == sampler.get_params()
     assert copy.method_params == params and copy.method_params is not params
-    assert set(sampler.get_params()) == {"method", "sampling_strategy", "random_state", "method_params", "fallback"}
+    assert set(sampler.get_params()) == {"method", "sampling_strategy", "random_state", "method_params", "fallback",
+                                         "check", "gate"}
     copy.set_params(method="random", method_params=None)
     assert copy.method == "random" and sampler.method == "smote"
 
