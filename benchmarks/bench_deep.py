@@ -14,6 +14,11 @@ those files).
     300 epochs fitted on the minority rows, against gensample's ``wgan-gp`` at its defaults on
     the same rows. Fidelity is a classifier two-sample test (C2ST): a random forest tells real
     minority rows from as many synthetic ones, 5-fold ROC AUC (0.5 = indistinguishable).
+``ttf``
+    WGAN-GP's *time to reach CTGAN's fidelity*: on the same sets as ``wgan`` (CTGAN's 300-epoch
+    time and C2ST read from ``deep_wgan.json``), WGAN-GP is trained from scratch with a ladder
+    of step budgets (50, 100, 200, 400, 800, 1600 generator steps, no early stopping) and the
+    first budget whose C2ST AUC is no worse than CTGAN's gives the time (that run's fit time).
 ``modes``
     Downstream PR-AUC (random forest on a stratified 70/30 split) after balancing the training
     split with each deep method (``fit_on="minority"`` and ``"all"``) and with SMOTE, with the
@@ -221,6 +226,45 @@ def cmd_wgan(args) -> dict:
     return {"ctgan_epochs": args.ctgan_epochs, "ctgan_threads": args.ctgan_threads or "torch default", "rows": rows}
 
 
+# ====================================================================== time to fidelity
+TTF_LADDER = [50, 100, 200, 400, 800, 1600]
+
+
+def cmd_ttf(args) -> dict:
+    import gensample
+
+    ctgan = {r["set"]: r for r in (_read("wgan") or {"rows": []})["rows"]}
+    if not ctgan:
+        raise SystemExit("run `bench_deep.py wgan` first: ttf reads CTGAN's figures from deep_wgan.json")
+    rows = []
+    for name in args.sets or WGAN_SETS:
+        df = load(Path(args.folder), name)
+        pos = minority_label(df)
+        real = df[df["Class"] == pos].reset_index(drop=True)
+        n = len(real)
+        target = max(ctgan[name]["ctgan_c2st"], 0.5)
+        row = {"set": name, "minority_rows": n, "ctgan_seconds": ctgan[name]["ctgan_seconds"],
+               "ctgan_c2st": ctgan[name]["ctgan_c2st"], "ladder": []}
+        for steps in TTF_LADDER:
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                gen = gensample.fit_generator(df, "Class", "wgan-gp", random_state=0, verbose=False,
+                                              min_rows=2, steps=steps, patience=0)
+            seconds = time.perf_counter() - t
+            auc = c2st_auc(real, gen.sample(n, random_state=0))
+            row["ladder"].append({"steps": steps, "seconds": round(seconds, 2), "c2st": round(auc, 3)})
+            if max(auc, 0.5) <= target:
+                row.update(wgan_steps=steps, wgan_seconds=round(seconds, 2), wgan_c2st=round(auc, 3),
+                           time_ratio=round(seconds / ctgan[name]["ctgan_seconds"], 3))
+                break
+        else:
+            row.update(wgan_steps=None, wgan_seconds=None, wgan_c2st=None, time_ratio=None)
+        print({k: v for k, v in row.items() if k != "ladder"}, flush=True)
+        rows.append(row)
+    return {"ladder": TTF_LADDER, "rows": rows}
+
+
 # ====================================================================== modes / min_rows
 MODE_SETS = ["pima", "yeast3", "vehicle0", "haberman", "car-good", "kr-vs-k-zero-one_vs_draw"]
 # Training budgets of this measurement (stated in the README): the deep methods' defaults,
@@ -399,6 +443,9 @@ def main() -> None:
     p.add_argument("--reuse-ctgan", action="store_true", help="reuse CTGAN's figures from the last run")
     p.add_argument("--ctgan-threads", type=int, default=1,
                    help="torch threads for sdv CTGAN (0: torch's default); gensample uses 1")
+    p = sub.add_parser("ttf")
+    p.add_argument("folder")
+    p.add_argument("--sets", nargs="*")
     p = sub.add_parser("modes")
     p.add_argument("folder")
     p.add_argument("--sets", nargs="*")
@@ -417,7 +464,7 @@ def main() -> None:
         cmd_summary(args)
         return
     started = time.perf_counter()
-    result = {"overhead": cmd_overhead, "wgan": cmd_wgan, "modes": cmd_modes, "sweep": cmd_sweep}[args.cmd](args)
+    result = {"overhead": cmd_overhead, "wgan": cmd_wgan, "ttf": cmd_ttf, "modes": cmd_modes, "sweep": cmd_sweep}[args.cmd](args)
     result["command"] = "python benchmarks/bench_deep.py " + " ".join(sys.argv[1:])
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
