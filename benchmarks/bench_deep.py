@@ -274,6 +274,7 @@ MODE_PARAMS = {
     "gaussian-copula": {},
     "tvae": {},
     "ctgan": {"steps": 300},
+    "copulagan": {"steps": 300},
 }
 
 
@@ -294,7 +295,10 @@ def cmd_modes(args) -> dict:
             base = {"set": name, "size": size}
             for method in ["smote"] + (args.methods or list(MODE_PARAMS)):
                 for fit_on in (["-"] if method == "smote" else ["minority", "all"]):
-                    params = {} if method == "smote" else {**MODE_PARAMS[method], "fit_on": fit_on, "verbose": False, "min_rows": 2}
+                    # The method itself, without the fidelity check and vs-smote gate (which would
+                    # hand weak classes to SMOTE): these numbers decide min_rows.
+                    params = {} if method == "smote" else {**MODE_PARAMS[method], "fit_on": fit_on, "verbose": False,
+                                                           "min_rows": 2, "check": False, "gate": None}
                     t = time.perf_counter()
                     try:
                         with warnings.catch_warnings():
