@@ -124,12 +124,15 @@ def _read_csv_typed(path: Path, columns: list, kwargs: dict) -> pd.DataFrame:
         if name not in frame.columns:
             continue
         if name in dates:
-            frame[name] = pd.to_datetime(frame[name], utc="UTC" in dtype or "+" in dtype)
-            if "UTC" not in dtype and "," in dtype:  # another time zone
-                frame[name] = frame[name].dt.tz_convert(dtype.split(",")[1].strip(" ]"))
-            if frame[name].dtype.name != dtype:
-                with contextlib.suppress(TypeError, ValueError):
+            # "datetime64[ns, Europe/Paris]": parse the written offsets as UTC, then convert back.
+            tz = dtype.split(",", 1)[1].strip(" ]") if "," in dtype else None
+            try:
+                parsed = pd.to_datetime(frame[name], utc=tz is not None)
+                frame[name] = parsed.dt.tz_convert(tz) if tz else parsed
+                if str(frame[name].dtype) != dtype:
                     frame[name] = frame[name].astype(dtype)
+            except (TypeError, ValueError):  # leave the column as read rather than fail the read
+                pass
         elif dtype == "category":
             cats = col.get("categories")
             frame[name] = frame[name].astype(pd.CategoricalDtype([str(c) for c in cats]) if cats else "category")

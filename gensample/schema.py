@@ -417,9 +417,13 @@ def _categorical_spec(series, name, dtype, missing_rate, na_value) -> ColumnSpec
 
 
 def _to_ns(idx: pd.DatetimeIndex) -> np.ndarray:
-    """Integer nanoseconds since the epoch (UTC for tz-aware columns); NaT gives garbage, mask it."""
+    """Integer nanoseconds of wall-clock time (tz-aware columns: local time); NaT gives garbage, mask it.
+
+    Wall-clock time, not UTC, so that a column of local midnights keeps whole days whatever
+    daylight-saving offset each date has.
+    """
     if idx.tz is not None:
-        idx = idx.tz_convert("UTC").tz_localize(None)
+        idx = idx.tz_localize(None)
     return idx.as_unit("ns").asi8
 
 
@@ -476,8 +480,8 @@ def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | Non
         step = dict(_RESOLUTIONS)[spec.resolution]
         ns = np.rint(values * _NS_PER_DAY / step).astype(np.int64) * step
         idx = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
-        if spec.tz is not None:
-            idx = idx.tz_localize("UTC").tz_convert(spec.tz)
+        if spec.tz is not None:  # back from wall-clock time; DST gaps and repeats resolved forward / as standard time
+            idx = idx.tz_localize(spec.tz, ambiguous=np.zeros(len(idx), dtype=bool), nonexistent="shift_forward")
         out = pd.Series(idx).astype(dtype)
         if miss is not None:
             out[miss] = pd.NaT

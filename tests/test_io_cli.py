@@ -309,3 +309,22 @@ def test_plugin_in_a_fresh_process(plugin_dist, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "class-mean" in proc.stdout
+
+
+def test_time_zone_columns_keep_local_days_and_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 100
+    df = pd.DataFrame({
+        "x": rng.normal(size=n),
+        # local midnights on both sides of the daylight-saving change
+        "paris": (pd.Timestamp("2024-03-20") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")).tz_localize("Europe/Paris"),
+        "utc": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 400, n), unit="h"),
+        "y": np.r_[np.zeros(90, int), np.ones(10, int)],
+    })
+    result = gs.sample_minority(df, "y", random_state=0)
+    paris = result.synthetic["paris"]
+    assert paris.dtype == df["paris"].dtype and (paris == paris.dt.normalize()).all()
+    assert paris.between(df["paris"].min(), df["paris"].max()).all()
+    back = gs.read_table(gs.export(result, tmp_path / "tz.csv"))
+    pd.testing.assert_frame_equal(back.iloc[:n], df)
+    assert back["paris"].dtype == df["paris"].dtype and back["utc"].dtype == df["utc"].dtype
