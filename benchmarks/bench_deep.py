@@ -40,6 +40,7 @@ Reproduce (2 shared cores; times in the README)::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -118,7 +119,10 @@ df.columns = [c.strip() for c in df.columns]
 kw = {} if method == "gaussian-copula" else {"epochs": epochs}
 if mode == "gensample":
     import gensample
-    import ctgan, rdt, sdv.single_table  # loaded before the clock, as on the sdv side
+    # Every library gensample's path uses is loaded before the clock, as sdv is on its side:
+    # imblearn (sampling_strategy) alone costs 0.2 s to import, which is not fit time.
+    import ctgan, rdt, sdv.single_table, imblearn
+    import gensample.fitted
     if warm:
         gensample.fit_generator(df, "Class", method, random_state=0, fit_on="all", verbose=False, min_rows=2, **kw)
     t = time.perf_counter()
@@ -176,61 +180,77 @@ WGAN_SETS = ["kddcup-buffer_overflow_vs_back", "kddcup-guess_passwd_vs_satan", "
              "abalone-3_vs_11", "abalone19", "abalone9-18", "flare-F"]
 
 
-def cmd_wgan(args) -> dict:
-    import gensample
+def _ctgan_fit(real: pd.DataFrame, epochs: int, threads: int, seed: int) -> tuple[float, pd.DataFrame]:
+    """sdv CTGAN fitted on ``real`` (seconds, as many synthetic rows), torch and numpy seeded."""
     import torch
     from sdv.metadata import Metadata
     from sdv.single_table import CTGANSynthesizer
 
+    md = Metadata.detect_from_dataframes({"table": real}, infer_keys=None)
+    synth = CTGANSynthesizer(md, epochs=epochs)
+    old = torch.get_num_threads()
+    if threads:  # same torch threads as gensample's (threads=1), for a fair clock
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth.fit({"table": real})
+    seconds = time.perf_counter() - t
+    torch.set_num_threads(old)
+    out = synth.sample(len(real))
+    return seconds, out["table"] if isinstance(out, dict) else out
+
+
+def cmd_wgan(args) -> dict:
+    import gensample
+
     rows = []
-    # --reuse-ctgan: keep the CTGAN figures of the previous run (its 300 epochs take ~15 min)
-    # and measure WGAN-GP again, e.g. after changing its defaults.
+    # --reuse-ctgan: keep the CTGAN figures of the previous run (its 300 epochs take ~5 min a
+    # seed) and measure WGAN-GP again, e.g. after changing its defaults.
     previous = {r["set"]: r for r in (_read("wgan") or {"rows": []})["rows"]} if args.reuse_ctgan else {}
     for name in args.sets or WGAN_SETS:
         df = load(Path(args.folder), name)
         pos = minority_label(df)
         real = df[df["Class"] == pos].reset_index(drop=True)
         n = len(real)
-        if name in previous:
-            ct_seconds, ct_c2st = previous[name]["ctgan_seconds"], previous[name]["ctgan_c2st"]
-        else:
-            md = Metadata.detect_from_dataframes({"table": real}, infer_keys=None)
-            synth = CTGANSynthesizer(md, epochs=args.ctgan_epochs)
-            threads = torch.get_num_threads()
-            if args.ctgan_threads:  # same torch threads as gensample's (threads=1), for a fair clock
-                torch.set_num_threads(args.ctgan_threads)
+        ct_s, ct_a, wg_s, wg_a, steps = [], [], [], [], []
+        for seed in args.seeds:
+            if name not in previous:
+                seconds, fake = _ctgan_fit(real, args.ctgan_epochs, args.ctgan_threads, seed)
+                ct_s.append(seconds)
+                ct_a.append(c2st_auc(real, fake, seed=seed))
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                synth.fit({"table": real})
-            ct_seconds = time.perf_counter() - t
-            torch.set_num_threads(threads)
-            out = synth.sample(n)
-            ct_c2st = c2st_auc(real, out["table"] if isinstance(out, dict) else out)
-        t = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gen = gensample.fit_generator(df, "Class", "wgan-gp", random_state=0, verbose=False, min_rows=2)
-        wg_seconds = time.perf_counter() - t
-        wg_fake = gen.sample(n, random_state=0)
-        info = gen.generator.models_[gen.schema.target.labels.index(pos)]["model"].info
+                gen = gensample.fit_generator(df, "Class", "wgan-gp", random_state=seed, verbose=False, min_rows=2)
+            wg_s.append(time.perf_counter() - t)
+            wg_a.append(c2st_auc(real, gen.sample(n, random_state=seed), seed=seed))
+            steps.append(gen.generator.models_[gen.schema.target.labels.index(pos)]["model"].info.get("steps_run"))
+        if name in previous:
+            ct_s, ct_a = previous[name]["ctgan_seconds_each"], previous[name]["ctgan_c2st_each"]
         row = {
             "set": name, "minority_rows": n, "columns": df.shape[1] - 1,
-            "ctgan_seconds": round(ct_seconds, 1), "wgan_seconds": round(wg_seconds, 1),
-            "time_ratio": round(wg_seconds / ct_seconds, 3),
-            "ctgan_c2st": round(ct_c2st, 3), "wgan_c2st": round(c2st_auc(real, wg_fake), 3),
-            "wgan_steps": info.get("steps_run"), "wgan_stopped_early": info.get("stopped_early"),
+            "ctgan_seconds": round(float(np.mean(ct_s)), 1), "wgan_seconds": round(float(np.mean(wg_s)), 1),
+            "time_ratio": round(float(np.mean(wg_s) / np.mean(ct_s)), 3),
+            "ctgan_c2st": round(float(np.mean(ct_a)), 3), "wgan_c2st": round(float(np.mean(wg_a)), 3),
+            "wgan_steps": steps,
+            "ctgan_seconds_each": [round(x, 2) for x in ct_s], "ctgan_c2st_each": [round(x, 3) for x in ct_a],
+            "wgan_c2st_each": [round(x, 3) for x in wg_a],
         }
         print(row, flush=True)
         rows.append(row)
-    return {"ctgan_epochs": args.ctgan_epochs, "ctgan_threads": args.ctgan_threads or "torch default", "rows": rows}
+    return {"ctgan_epochs": args.ctgan_epochs, "ctgan_threads": args.ctgan_threads or "torch default",
+            "seeds": args.seeds, "rows": rows}
 
 
 # ====================================================================== time to fidelity
-TTF_LADDER = [50, 100, 200, 400, 800, 1600]
+TTF_LADDER = [1, 10, 25, 50, 100, 200, 400, 800, 1600]
 
 
 def cmd_ttf(args) -> dict:
+    """WGAN-GP trained for growing step budgets until its C2ST AUC (mean over seeds) reaches CTGAN's."""
     import gensample
 
     ctgan = {r["set"]: r for r in (_read("wgan") or {"rows": []})["rows"]}
@@ -246,23 +266,29 @@ def cmd_ttf(args) -> dict:
         row = {"set": name, "minority_rows": n, "ctgan_seconds": ctgan[name]["ctgan_seconds"],
                "ctgan_c2st": ctgan[name]["ctgan_c2st"], "ladder": []}
         for steps in TTF_LADDER:
-            t = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                gen = gensample.fit_generator(df, "Class", "wgan-gp", random_state=0, verbose=False,
-                                              min_rows=2, steps=steps, patience=0)
-            seconds = time.perf_counter() - t
-            auc = c2st_auc(real, gen.sample(n, random_state=0))
-            row["ladder"].append({"steps": steps, "seconds": round(seconds, 2), "c2st": round(auc, 3)})
-            if max(auc, 0.5) <= target:
-                row.update(wgan_steps=steps, wgan_seconds=round(seconds, 2), wgan_c2st=round(auc, 3),
-                           time_ratio=round(seconds / ctgan[name]["ctgan_seconds"], 3))
-                break
-        else:
+            secs, aucs = [], []
+            for seed in args.seeds:
+                t = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    gen = gensample.fit_generator(df, "Class", "wgan-gp", random_state=seed, verbose=False,
+                                                  min_rows=2, steps=steps, patience=0)
+                secs.append(time.perf_counter() - t)
+                aucs.append(c2st_auc(real, gen.sample(n, random_state=seed), seed=seed))
+            seconds, auc = float(np.mean(secs)), float(np.mean(aucs))
+            row["ladder"].append({"steps": steps, "seconds": round(seconds, 3), "c2st": round(auc, 3),
+                                  "c2st_each": [round(a, 3) for a in aucs]})
+            if max(auc, 0.5) <= target and "wgan_steps" not in row:
+                row.update(wgan_steps=steps, wgan_seconds=round(seconds, 3), wgan_c2st=round(auc, 3),
+                           time_ratio=round(seconds / ctgan[name]["ctgan_seconds"], 4))
+                if not args.full_ladder:
+                    break
+        if "wgan_steps" not in row:
             row.update(wgan_steps=None, wgan_seconds=None, wgan_c2st=None, time_ratio=None)
-        print({k: v for k, v in row.items() if k != "ladder"}, flush=True)
+        print({k: v for k, v in row.items() if k != "ladder"}, [(r["steps"], r["c2st"]) for r in row["ladder"]],
+              flush=True)
         rows.append(row)
-    return {"ladder": TTF_LADDER, "rows": rows}
+    return {"ladder": TTF_LADDER, "seeds": args.seeds, "rows": rows}
 
 
 # ====================================================================== modes / min_rows
@@ -283,18 +309,19 @@ def cmd_modes(args) -> dict:
     from sklearn.model_selection import train_test_split
 
     rows = []
-    for name in args.sets or MODE_SETS:
+    for split, name in itertools.product(args.splits, args.sets or MODE_SETS):
         df = load(Path(args.folder), name)
         pos = minority_label(df)
-        train, test = train_test_split(df, test_size=0.3, stratify=df["Class"], random_state=0)
+        # One stratified 70/30 split and one draw of the training minority per seed.
+        train, test = train_test_split(df, test_size=0.3, stratify=df["Class"], random_state=split)
         for size in args.sizes:
             tr_pos = train[train["Class"] == pos]
             if size > len(tr_pos):
                 continue
-            tr = pd.concat([train[train["Class"] != pos], tr_pos.sample(size, random_state=0)])
-            base = {"set": name, "size": size}
+            tr = pd.concat([train[train["Class"] != pos], tr_pos.sample(size, random_state=split)])
+            base = {"set": name, "size": size, "split": split}
             for method in ["smote"] + (args.methods or list(MODE_PARAMS)):
-                for fit_on in (["-"] if method == "smote" else ["minority", "all"]):
+                for fit_on in (["-"] if method == "smote" else args.fit_on):
                     # The method itself, without the fidelity check and vs-smote gate (which would
                     # hand weak classes to SMOTE): these numbers decide min_rows.
                     params = {} if method == "smote" else {**MODE_PARAMS[method], "fit_on": fit_on, "verbose": False,
@@ -303,8 +330,8 @@ def cmd_modes(args) -> dict:
                     try:
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")
-                            res = gensample.sample_minority(tr, "Class", method, random_state=0, **params)
-                        score = pr_auc(res.augmented, test, pos)
+                            res = gensample.sample_minority(tr, "Class", method, random_state=split, **params)
+                        score = pr_auc(res.augmented, test, pos, seed=split)
                         used = res.method_used
                     except Exception as exc:  # recorded, not hidden
                         score, used = float("nan"), f"error: {type(exc).__name__}: {exc}"
@@ -312,7 +339,7 @@ def cmd_modes(args) -> dict:
                            "seconds": round(time.perf_counter() - t, 1), "method_used": used}
                     print(row, flush=True)
                     rows.append(row)
-    return {"sizes": args.sizes, "params": MODE_PARAMS, "rows": rows}
+    return {"sizes": args.sizes, "splits": args.splits, "params": MODE_PARAMS, "rows": rows}
 
 
 # ====================================================================== sweep
@@ -361,13 +388,13 @@ def cmd_summary(args) -> None:
     # Later runs (e.g. after a default changed) replace earlier rows of the same cell.
     parts = [json.loads(p.read_text()) for p in sorted(OUT.glob("deep_modes*.json"), key=lambda p: p.stat().st_mtime)]
     if parts:
-        df = pd.DataFrame([r for part in parts for r in part["rows"]])
-        df = df.drop_duplicates(subset=["set", "size", "method", "fit_on"], keep="last")
-        smote = df[df["method"] == "smote"].set_index(["set", "size"])["pr_auc"]
+        df = pd.DataFrame([{"split": 0, **r} for part in parts for r in part["rows"]])
+        df = df.drop_duplicates(subset=["set", "size", "split", "method", "fit_on"], keep="last")
+        smote = df[df["method"] == "smote"].set_index(["set", "size", "split"])["pr_auc"]
         deep = df[df["method"] != "smote"].copy()
-        deep["smote"] = [smote.get((r.set, r.size), np.nan) for r in deep.itertuples()]
+        deep["smote"] = [smote.get((r.set, r.size, r.split), np.nan) for r in deep.itertuples()]
         deep["win"] = deep["pr_auc"] >= deep["smote"]
-        print("### fit_on and min_rows: downstream PR-AUC (mean over sets), deep >= SMOTE on how many sets\n")
+        print("### fit_on and min_rows: downstream PR-AUC (mean over set x split), deep >= SMOTE on how many\n")
         sizes = sorted(deep["size"].unique())
         print("| method | fit_on | " + " | ".join(f"size {s}" for s in sizes) + " |")
         print("|---|---|" + "---|" * len(sizes))
@@ -375,16 +402,21 @@ def cmd_summary(args) -> None:
             cells = []
             for s in sizes:
                 h = g[g["size"] == s]
-                cells.append(f"{h['pr_auc'].mean():.3f} ({int(h['win'].sum())}/{len(h)})")
+                cells.append(f"{h['pr_auc'].mean():.3f} ({int(h['win'].sum())}/{len(h)})" if len(h) else "-")
             print(f"| {m} | {f} | " + " | ".join(cells) + " |")
         sm = df[df["method"] == "smote"]
         print("| smote | - | " + " | ".join(f"{sm[sm['size'] == s]['pr_auc'].mean():.3f}" for s in sizes) + " |\n")
         deep["gap"] = deep["pr_auc"] - deep["smote"]
-        print("Median PR-AUC gap to SMOTE (deep - SMOTE), fit_on='minority':\n")
-        print("| method | " + " | ".join(f"{s} rows" for s in sizes) + " |")
-        print("|---|" + "---|" * len(sizes))
+        print("Median PR-AUC gap to SMOTE (deep - SMOTE) over set x split, fit_on='minority', "
+              "and the min_rows it gives (smallest size from which the median gap stays >= -0.02):\n")
+        print("| method | " + " | ".join(f"{s} rows" for s in sizes) + " | min_rows rule |")
+        print("|---|" + "---|" * len(sizes) + "---|")
         for m, g in deep[deep["fit_on"] == "minority"].groupby("method"):
-            print(f"| {m} | " + " | ".join(f"{g[g['size'] == s]['gap'].median():+.3f}" for s in sizes) + " |")
+            gaps = [g[g["size"] == s]["gap"].median() for s in sizes]
+            ok = [not np.isnan(x) and x >= -0.02 for x in gaps]
+            rule = next((f"{s}" for i, s in enumerate(sizes) if all(ok[i:])), f"> {sizes[-1]}")
+            print(f"| {m} | " + " | ".join(f"{x:+.3f} (n={len(g[g['size'] == s])})" for x, s in zip(gaps, sizes))
+                  + f" | {rule} |")
         print()
     wgan = _read("wgan")
     if wgan:
@@ -447,14 +479,20 @@ def main() -> None:
     p.add_argument("--reuse-ctgan", action="store_true", help="reuse CTGAN's figures from the last run")
     p.add_argument("--ctgan-threads", type=int, default=1,
                    help="torch threads for sdv CTGAN (0: torch's default); gensample uses 1")
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     p = sub.add_parser("ttf")
     p.add_argument("folder")
     p.add_argument("--sets", nargs="*")
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--full-ladder", action="store_true", help="go on up the ladder after reaching CTGAN")
     p = sub.add_parser("modes")
     p.add_argument("folder")
     p.add_argument("--sets", nargs="*")
     p.add_argument("--methods", nargs="*")
     p.add_argument("--sizes", nargs="*", type=int, default=[10, 25, 50])
+    p.add_argument("--splits", nargs="*", type=int, default=[0],
+                   help="seeds of the train/test split and of the minority subsample")
+    p.add_argument("--fit-on", nargs="*", default=["minority", "all"], choices=["minority", "all"])
     p = sub.add_parser("sweep")
     p.add_argument("folder")
     p.add_argument("--methods", nargs="*")

@@ -188,7 +188,20 @@ class FittedGenerator:
         self.fidelity = None
         self.random_state = None
         self.created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        self.versions = _versions()
+        self._versions: dict | None = None
+
+    @property
+    def versions(self) -> dict:
+        """Python and library versions of the process that fitted the generator (read from the card once loaded)."""
+        if self._versions is None:
+            # Looked up on first use, not in fit: the package metadata scan costs ~10 ms, a
+            # visible share of a sub-second fit, and this process's versions do not change.
+            self._versions = _versions()
+        return self._versions
+
+    @versions.setter
+    def versions(self, value: dict) -> None:
+        self._versions = dict(value)
 
     # code-keyed views used internally; label-keyed properties for users
     @property
@@ -416,7 +429,7 @@ class _LabelDict(dict):
         super().__init__({labels[c]: v for c, v in by_code.items()})
 
 
-def load_generator(folder: str | os.PathLike, trust: bool = False) -> FittedGenerator:
+def load_generator(folder: str | os.PathLike, trust: bool = False, device: str | None = None) -> FittedGenerator:
     """Load a generator saved by :meth:`FittedGenerator.save`.
 
     Parameters
@@ -427,6 +440,10 @@ def load_generator(folder: str | os.PathLike, trust: bool = False) -> FittedGene
         Allow unpickling ``model.pkl`` (methods whose library only pickles). Unpickling runs
         code written by whoever made the file: pass True only for folders you made or whose
         source you trust. Even then the file must match the SHA-256 recorded at save time.
+    device : {"auto", "cpu", "cuda"} or None, default None
+        Where the networks go. None: where they were trained, except that a generator trained
+        on a GPU loads onto the CPU on a machine without one (tensor-only methods; a pickled
+        ctgan/tvae model saved from a GPU needs a GPU to unpickle).
 
     Raises
     ------
@@ -450,14 +467,14 @@ def load_generator(folder: str | os.PathLike, trust: bool = False) -> FittedGene
             f"{card_path} has format version {card.get('format_version')!r}; this gensample reads version {FORMAT_VERSION}"
         )
     try:
-        return _from_card(folder, card, trust)
+        return _from_card(folder, card, trust, device)
     except GensampleError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ModelLoadError(f"{card_path} is malformed ({type(exc).__name__}: {exc})") from exc
 
 
-def _from_card(folder: Path, card: dict, trust: bool) -> FittedGenerator:
+def _from_card(folder: Path, card: dict, trust: bool, device: str | None = None) -> FittedGenerator:
     files = card.get("files", {})
     for name, meta in files.items():
         if name not in (WEIGHTS, PICKLE, ARRAYS):
@@ -486,11 +503,26 @@ def _from_card(folder: Path, card: dict, trust: bool) -> FittedGenerator:
     for name in ("generator_dim", "discriminator_dim", "compress_dims", "decompress_dims"):
         if isinstance(params.get(name), list):
             params[name] = tuple(params[name])
+    if device is not None:
+        params["device"] = device  # validated with the other parameters below
+    elif params.get("device") == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            # Trained on a GPU, loaded where there is none: the tensors are plain arrays in
+            # the folder and load onto the CPU, as torch.load(map_location="cpu") would.
+            params["device"] = "cpu"
     gen = cls(**params)
     gen._validate_params()
     models = {}
     if PICKLE in files:
-        models = pickle.loads((folder / PICKLE).read_bytes())  # trusted and checksummed above
+        try:
+            models = pickle.loads((folder / PICKLE).read_bytes())  # trusted and checksummed above
+        except RuntimeError as exc:  # torch refusing CUDA storages on a machine without a GPU
+            raise ModelLoadError(
+                f"{folder / PICKLE} cannot be unpickled here ({exc}); a ctgan/tvae model trained on a GPU "
+                "must be loaded on a machine with one"
+            ) from exc
     tensors = {}
     if WEIGHTS in files:
         from safetensors.numpy import load_file

@@ -49,6 +49,8 @@ def add_fit_commands(subparsers) -> None:
     p.add_argument("--trust", action="store_true",
                    help="allow loading a pickled model (ctgan, copulagan, tvae, gaussian-copula); "
                         "unpickling runs code from the file, so only for folders you trust")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                   help="where the networks run (default: where they were trained, or the CPU when no GPU is here)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
     p.set_defaults(handler=cmd_generate)
@@ -87,7 +89,7 @@ def cmd_generate(args) -> int:
     from .fitted import CARD, load_generator
     from .io import _atomic_write, _format, file_sha256, provenance_path, versions
 
-    gen = load_generator(args.model, trust=args.trust)
+    gen = load_generator(args.model, trust=args.trust, device=args.device)
     label = _match_label(args.label, gen.classes) if args.label is not None else None
     if args.n is not None and args.n < 0:
         raise ParameterError(f"--n must be a non-negative integer, got {args.n}")

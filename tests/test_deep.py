@@ -270,3 +270,46 @@ def test_class_whose_columns_are_all_constant_repeats_them(method):
     res = run(data, "label", method, min_rows=10)
     assert res.method_used == method and len(res.synthetic) == 140
     assert (res.synthetic[["a", "b", "c", "d"]] == 2.5).all().all()
+
+
+@pytest.mark.parametrize("fit_on", ["minority", "all"])
+def test_wgan_gp_starts_from_the_class_marginals(fit_on):
+    # Before any real training (one step) the generator already draws each column from its
+    # class's marginal: category shares and continuous quantiles of the real class rows. A
+    # randomly initialised GAN does not (its categories are near uniform, its scale arbitrary).
+    rng = np.random.default_rng(3)
+    n, m = 600, 150
+    y = np.r_[np.zeros(n - m, dtype=int), np.ones(m, dtype=int)]
+    # The minority's category shares (70/20/10) and scale differ from the majority's.
+    cat = np.where(y == 1, rng.choice(["a", "b", "c"], n, p=[0.7, 0.2, 0.1]), rng.choice(["a", "b", "c"], n))
+    data = pd.DataFrame({
+        "amount": np.where(y == 1, rng.lognormal(3, 1, n), rng.normal(0, 1, n)),
+        "kind": cat,
+        "label": y,
+    })
+    res = run(data, "label", "wgan-gp", steps=1, fit_on=fit_on, min_rows=10,
+              sampling_strategy={1: n - m + 3000})
+    syn, real = res.synthetic, data[data["label"] == 1]
+    shares = syn["kind"].value_counts(normalize=True)
+    for k, p in {"a": 0.7, "b": 0.2, "c": 0.1}.items():
+        assert abs(shares.get(k, 0.0) - real["kind"].eq(k).mean()) < 0.06, (k, shares.to_dict())
+    # With fit_on="all" the quantile map is shared by the classes, so the class's prior is a
+    # Gaussian with the class's mean and scale in that shared space: its body, not its tails.
+    levels = [0.1, 0.25, 0.5, 0.75, 0.9] if fit_on == "minority" else [0.25, 0.5, 0.75]
+    got, want = np.quantile(syn["amount"], levels), np.quantile(real["amount"], levels)
+    assert np.all(np.abs(np.log(got) - np.log(want)) < 0.35), (got, want)
+
+
+def test_wgan_gp_prior_is_part_of_the_saved_state():
+    data = make_mixed(n=240, minority=60, missing=False)  # fit() directly: no imputation step
+    table = gensample.TableSchema.infer(data, "Class").encode(data)
+    gen = gensample.registry.get("wgan-gp")(steps=2, verbose=False)
+    gen.fit(table, [1], np.random.default_rng(0))
+    model = gen.models_[1]["model"]
+    config, arrays = gen._model_state(model)
+    assert config["architecture"] == 2
+    assert {"generator.prior.mean", "generator.prior.scale", "generator.prior.logits"} <= set(arrays)
+    # A state from the first layout (no prior) is refused with a message that says what to do.
+    old = {k: v for k, v in arrays.items() if ".prior." not in k}
+    with pytest.raises(gensample.errors.ModelLoadError, match="fit it again"):
+        gen._model_from_state({**config, "architecture": 1}, old)

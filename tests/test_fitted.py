@@ -16,7 +16,7 @@ from gensample.errors import ExportError, ModelLoadError, ParameterError
 
 from .conftest import make_mixed, make_numeric
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
 WGAN = {"steps": 20, "verbose": False}
@@ -215,3 +215,20 @@ def test_cli_fit_prints_the_fallback(tmp_path, capsys):
     code = main(["fit", str(src), "--target", "label", "--param", "steps=5", "--quiet", "--out", str(tmp_path / "m")])
     out = capsys.readouterr().out
     assert code == 0 and "class 1: smote (fallback: class 1 has 8 rows" in out
+
+
+def test_load_generator_device_choice(wgan, tmp_path):
+    folder = wgan.save(tmp_path / "w")
+    loaded = gensample.load_generator(folder, device="cpu")
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=2), wgan.sample(30, random_state=2))
+    with pytest.raises(ParameterError, match="device"):
+        gensample.load_generator(folder, device="tpu")
+    card = json.loads((folder / "model.json").read_text())
+    card["params"]["device"] = "cuda"  # trained on a GPU box
+    (folder / "model.json").write_text(json.dumps(card))
+    if not torch.cuda.is_available():
+        with pytest.raises(ParameterError, match="cuda"):
+            gensample.load_generator(folder, device="cuda")
+    # Without a device asked, a GPU-trained generator loads onto the CPU where there is no GPU.
+    moved = gensample.load_generator(folder)
+    pd.testing.assert_frame_equal(moved.sample(30, random_state=2), wgan.sample(30, random_state=2))

@@ -239,7 +239,7 @@ class Layout:
 
 # ====================================================================== helpers
 @contextlib.contextmanager
-def seeded(seed: int, threads: int | None = None):
+def seeded(seed: int, threads: int | None = None, device: str = "cpu"):
     """Seed torch and numpy's global generators for the block, then put the user's state back.
 
     ctgan and rdt draw from ``np.random`` and torch's default generator; seeding them makes
@@ -247,13 +247,16 @@ def seeded(seed: int, threads: int | None = None):
     gensample never changes random state the user relies on. ``threads`` sets torch's CPU
     threads for the block (restored after): these networks are small, and one thread is
     several times faster than two on a busy machine (measured: 0.5 s against 4 s for the
-    same 20 WGAN-GP steps with other jobs running).
+    same 20 WGAN-GP steps with other jobs running). On ``device="cuda"`` the GPU's generator is
+    seeded and restored too (``torch.manual_seed`` seeds it; forking it needs CUDA initialised,
+    which a CPU run must not pay for).
     """
     import torch
 
     np_state = np.random.get_state()
     old_threads = torch.get_num_threads()
-    with torch.random.fork_rng(devices=[]):
+    cuda = [torch.cuda.current_device()] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         np.random.seed(seed % (2**32))
         if threads is not None:

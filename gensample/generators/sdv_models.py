@@ -207,7 +207,7 @@ class CTGANGenerator(DeepGenerator):
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         frame = _frame(layout, numeric, categorical, y if n_classes > 1 else None)
         ranges = _ranges(frame, layout)
-        with seeded(seed, self.params["threads"]):
+        with seeded(seed, self.params["threads"], resolve_device(self.params["device"])):
             copula = _fit_copula(frame, layout, self.params.get("default_distribution")) if self._copula else None
             if copula is not None:
                 frame = _apply_copula(copula, frame)
@@ -325,7 +325,7 @@ class CTGANGenerator(DeepGenerator):
             info = model._transformer.convert_column_name_value_to_id(_CLASS, int(condition))
             fixed = sampler.generate_cond_from_condition_column_info(info, batch)
         parts = []
-        with seeded(seed, self.params["threads"]), torch.no_grad():
+        with seeded(seed, self.params["threads"], str(model._device)), torch.no_grad():
             model._generator.eval()  # CTGAN issue 309: never sample with BatchNorm in training mode
             for _ in range(math.ceil(n / batch)):
                 fakez = torch.randn(batch, model._embedding_dim).to(model._device)
@@ -447,7 +447,7 @@ class TVAEGenerator(DeepGenerator):
         frame = _frame(layout, numeric, categorical, y if n_classes > 1 else None)
         ranges = _ranges(frame, layout)
         discrete = [c for c in frame.columns if not c.startswith("x")]
-        with seeded(seed, self.params["threads"]):
+        with seeded(seed, self.params["threads"], device):
             n_cont = len(frame.columns) - len(discrete)
             transformer = _bounded_transformer(p["transformer_rows"], seed, p["verbose"], f"{self.name} {what}", n_cont)
             try:
@@ -495,7 +495,7 @@ class TVAEGenerator(DeepGenerator):
     def _sample_model(self, model, layout, n, condition, seed):
         import torch
 
-        with seeded(seed, self.params["threads"]), torch.no_grad():
+        with seeded(seed, self.params["threads"], str(model.device)), torch.no_grad():
             model.decoder.eval()
             if condition is None:
                 z = torch.randn(n, model.embedding_dim)
