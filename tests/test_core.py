@@ -262,3 +262,40 @@ def test_auto_records_choice_and_method_used(tmp_path):
 
     prov = json.loads((tmp_path / "a.csv.provenance.json").read_text())
     assert prov["params"]["auto"]["chosen"] == result.method_used
+
+
+def _imblearn_plan(strategy, labels, counts):
+    """What imbalanced-learn's check_sampling_strategy gives, in labels (or the ValueError)."""
+    from imblearn.utils import check_sampling_strategy
+
+    y = np.repeat(np.arange(len(labels)), counts)
+    s = {labels.index(k): v for k, v in strategy.items()} if isinstance(strategy, dict) else strategy
+    out = check_sampling_strategy(s, y, "over-sampling")
+    return {labels[int(k)]: int(v) for k, v in out.items() if int(v) > 0}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sampling_strategy_arithmetic_matches_imbalanced_learn(seed):
+    # gensample computes the targets itself (importing imblearn costs 0.1-0.2 s per process);
+    # this pins it to imblearn's answers, ties for majority/minority included.
+    from gensample.errors import StrategyError
+    from gensample.strategy import plan
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 5))
+    counts = [int(c) for c in rng.integers(1, 12, k)]
+    if seed % 4 == 0:
+        counts[-1] = counts[0]  # a tie
+    labels = ["b", "a", "c", "d"][:k] if seed % 2 else list(range(k))
+    strategies = ["auto", "not majority", "minority", "not minority", "all"]
+    if k == 2:
+        strategies += [0.3, 0.5, 0.77, 1.0]
+    strategies.append({lbl: c + int(rng.integers(0, 5)) for lbl, c in zip(labels, counts) if rng.random() < 0.7})
+    for strategy in strategies:
+        try:
+            want = _imblearn_plan(strategy, labels, counts)
+        except ValueError:
+            with pytest.raises(StrategyError):
+                plan(strategy, labels, counts)
+            continue
+        assert plan(strategy, labels, counts) == want, (strategy, labels, counts)
