@@ -188,10 +188,10 @@ def test_small_class_falls_back_to_smote_with_the_reason():
     data = make_mixed(n=240, minority=15)
     res = run(data, "Class", "wgan-gp")
     assert res.method_used == "smote"
-    assert "15 rows, fewer than the 50 that 'wgan-gp' needs" in res.fallback
+    assert "15 rows, fewer than the 25 that 'wgan-gp' needs" in res.fallback
     assert res.per_class.set_index("label").loc["positive", "method_used"] == "smote"
     assert res.to_dict()["fallback"] == res.fallback  # kept for the provenance record
-    with pytest.raises(GenerationError, match="fewer than the 50"):
+    with pytest.raises(GenerationError, match="fewer than the 25"):
         run(data, "Class", "wgan-gp", fallback=False)
 
 
