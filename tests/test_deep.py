@@ -185,13 +185,13 @@ def test_epochs_count_steps_with_a_batch_no_larger_than_the_class():
 
 # ---------------------------------------------------------------- fallback policy
 def test_small_class_falls_back_to_smote_with_the_reason():
-    data = make_mixed(n=240, minority=15)
+    data = make_mixed(n=240, minority=8)
     res = run(data, "Class", "wgan-gp")
     assert res.method_used == "smote"
-    assert "15 rows, fewer than the 25 that 'wgan-gp' needs" in res.fallback
+    assert "8 rows, fewer than the 10 that 'wgan-gp' needs" in res.fallback
     assert res.per_class.set_index("label").loc["positive", "method_used"] == "smote"
     assert res.to_dict()["fallback"] == res.fallback  # kept for the provenance record
-    with pytest.raises(GenerationError, match="fewer than the 25"):
+    with pytest.raises(GenerationError, match="fewer than the 10"):
         run(data, "Class", "wgan-gp", fallback=False)
 
 
@@ -248,7 +248,9 @@ def test_progress_bar_shows_and_verbose_false_silences_it(capsys):
     data = make_numeric()
     run(data, "label", "wgan-gp", min_rows=10, verbose=True)
     err = capsys.readouterr().err
-    assert "wgan-gp class 1" in err and "epoch" in err
+    assert "wgan-gp all classes" in err and "epoch" in err  # fit_on="all", wgan-gp's default
+    run(data, "label", "wgan-gp", min_rows=10, verbose=True, fit_on="minority")
+    assert "wgan-gp class 1" in capsys.readouterr().err
     run(data, "label", "wgan-gp", min_rows=10, verbose=False)
     assert capsys.readouterr().err == ""
 
@@ -256,7 +258,7 @@ def test_progress_bar_shows_and_verbose_false_silences_it(capsys):
 def test_wgan_gp_stops_early_on_the_validation_signal():
     data = make_numeric(n=300, minority=60)
     table = gensample.TableSchema.infer(data, "label").encode(data)
-    gen = gensample.registry.get("wgan-gp")(steps=2000, patience=1, verbose=False)
+    gen = gensample.registry.get("wgan-gp")(steps=2000, patience=1, verbose=False, fit_on="minority")
     gen.fit(table, [1], np.random.default_rng(0))
     info = gen.models_[1]["model"].info
     assert info["stopped_early"] and info["steps_run"] < 2000
@@ -303,7 +305,7 @@ def test_wgan_gp_starts_from_the_class_marginals(fit_on):
 def test_wgan_gp_prior_is_part_of_the_saved_state():
     data = make_mixed(n=240, minority=60, missing=False)  # fit() directly: no imputation step
     table = gensample.TableSchema.infer(data, "Class").encode(data)
-    gen = gensample.registry.get("wgan-gp")(steps=2, verbose=False)
+    gen = gensample.registry.get("wgan-gp")(steps=2, verbose=False, fit_on="minority")
     gen.fit(table, [1], np.random.default_rng(0))
     model = gen.models_[1]["model"]
     config, arrays = gen._model_state(model)

@@ -111,10 +111,10 @@ def test_pickled_methods_need_trust_and_round_trip_with_it(method, tmp_path):
 
 
 def test_fallback_classes_are_recorded_saved_and_reloaded(tmp_path):
-    data = make_mixed(n=240, minority=12)
+    data = make_mixed(n=240, minority=8)
     gen = fit(data, "Class")
     assert gen.method_used == {"positive": "smote"}
-    assert "12 rows, fewer than the 25" in gen.fallback["positive"]
+    assert "8 rows, fewer than the 10" in gen.fallback["positive"]
     assert "fallback" in gen.summary()
     folder = gen.save(tmp_path / "fb")
     card = json.loads((folder / "model.json").read_text())
