@@ -380,6 +380,8 @@ def cmd_sweep(args) -> dict:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     extra = {"min_rows": args.min_rows} if args.min_rows else {}
+                    if args.raw:  # the method's own rows: no fidelity check, no vs-smote gate
+                        extra.update(check=False, gate=None)
                     res = gensample.sample_minority(df, "Class", method, random_state=0, verbose=False,
                                                     **SWEEP_PARAMS[method], **extra)
                 syn = res.synthetic
@@ -394,7 +396,7 @@ def cmd_sweep(args) -> dict:
             row["seconds"] = round(time.perf_counter() - t, 2)
             print({k: v for k, v in row.items() if k != "trace"}, flush=True)
             rows.append(row)
-    return {"params": SWEEP_PARAMS, "min_rows": args.min_rows, "rows": rows}
+    return {"params": SWEEP_PARAMS, "min_rows": args.min_rows, "raw": args.raw, "rows": rows}
 
 
 # ====================================================================== summary
@@ -485,6 +487,7 @@ def cmd_summary(args) -> None:
             continue
         df = pd.DataFrame(sweep["rows"])
         how = f"min_rows={sweep['min_rows']}" if sweep.get("min_rows") else "default min_rows"
+        how += ", check=False, gate=None" if sweep.get("raw") else ", default check and gate"
         print(f"### Every KEEL set, every deep method ({how}, training budget {sweep['params']})\n")
         print("| method | sets | ran without error | checks passed | deep method used | fell back | total s |")
         print("|---|---|---|---|---|---|---|")
@@ -543,6 +546,7 @@ def main() -> None:
     p.add_argument("--methods", nargs="*")
     p.add_argument("--min-rows", type=int, default=None,
                    help="override min_rows (2: run the deep method on every class it can take)")
+    p.add_argument("--raw", action="store_true", help="check=False, gate=None: keep the deep method's own rows")
     sub.add_parser("summary")
     for p in sub.choices.values():
         p.add_argument("--name", default="", help="suffix of the JSON file name (keeps earlier runs)")
