@@ -12,7 +12,6 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping
 
-
 from .errors import StrategyError
 
 STRING_STRATEGIES = ("auto", "not majority", "minority", "all", "not minority")
@@ -74,25 +73,24 @@ def plan(sampling_strategy, labels: list, counts: list) -> dict:
 def _over_sampling_targets(strategy, labels: list, counts: list) -> dict:
     """imbalanced-learn's over-sampling targets ({label: rows to add}) for a validated strategy.
 
-    Ties for majority or minority go to the first label in ``labels`` order, as imbalanced-learn
-    resolves them over its sorted class codes.
+    Classes are handled by position, so labels of any type (bools beside ints, mixed) stay
+    apart; ties for majority or minority go to the first label in ``labels`` order, as
+    imbalanced-learn resolves them over its sorted class codes.
     """
     n_max = max(counts)
-    majority = labels[counts.index(n_max)]
-    minority = labels[counts.index(min(counts))]
-    pairs = list(zip(labels, counts))
+    majority, minority = counts.index(n_max), counts.index(min(counts))
     if isinstance(strategy, str):
         keep = {
-            "auto": lambda lbl: lbl != majority,
-            "not majority": lambda lbl: lbl != majority,
-            "minority": lambda lbl: lbl == minority,
-            "not minority": lambda lbl: lbl != minority,
-            "all": lambda lbl: True,
+            "auto": lambda i: i != majority,
+            "not majority": lambda i: i != majority,
+            "minority": lambda i: i == minority,
+            "not minority": lambda i: i != minority,
+            "all": lambda i: True,
         }[strategy]
-        return {lbl: n_max - c for lbl, c in pairs if keep(lbl)}
+        return {labels[i]: n_max - c for i, c in enumerate(counts) if keep(i)}
     if isinstance(strategy, Mapping):
         return {k: int(v) - counts[labels.index(k)] for k, v in strategy.items()}
-    out = {lbl: int(n_max * float(strategy) - c) for lbl, c in pairs if lbl != majority}
+    out = {labels[i]: int(n_max * float(strategy) - c) for i, c in enumerate(counts) if i != majority}
     if any(v <= 0 for v in out.values()):
         raise StrategyError(
             f"sampling_strategy {strategy!r} cannot be applied: the minority already has "

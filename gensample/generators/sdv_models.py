@@ -207,16 +207,17 @@ class CTGANGenerator(DeepGenerator):
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         frame = _frame(layout, numeric, categorical, y if n_classes > 1 else None)
         ranges = _ranges(frame, layout)
-        with seeded(seed, self.params["threads"], resolve_device(self.params["device"])):
+        device = resolve_device(self.params["device"])
+        with seeded(seed, self.params["threads"], device):
             copula = _fit_copula(frame, layout, self.params.get("default_distribution")) if self._copula else None
             if copula is not None:
                 frame = _apply_copula(copula, frame)
-            model = self._train(frame, [c for c in frame.columns if not c.startswith("x")], seed, what)
+            model = self._train(frame, [c for c in frame.columns if not c.startswith("x")], seed, what, device)
         model.gs_ranges = ranges
         model.gs_copula = copula
         return model
 
-    def _train(self, frame: pd.DataFrame, discrete: list, seed: int, what: str):
+    def _train(self, frame: pd.DataFrame, discrete: list, seed: int, what: str, device: str):
         import torch
         from ctgan import CTGAN
         from ctgan.data_sampler import DataSampler
@@ -224,7 +225,6 @@ class CTGANGenerator(DeepGenerator):
         from ctgan.synthesizers.ctgan import Generator as CTGenerator
 
         p = self.params
-        device = resolve_device(p["device"])
         n = len(frame)
         batch, pac = valid_batch(n, p["batch_size"], p["pac"])
         model = CTGAN(
