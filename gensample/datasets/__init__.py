@@ -16,6 +16,7 @@ from importlib import resources
 import pandas as pd
 
 from ..errors import InputError, closest
+from .planted import band_of, planted_table  # noqa: F401  (tables with a known dependency structure)
 
 
 @dataclass(frozen=True)
