@@ -41,6 +41,7 @@ BUILTIN: dict[str, str] = {
     "tvae": "gensample.generators.sdv_models:TVAEGenerator",
     "gaussian-copula": "gensample.generators.sdv_models:GaussianCopulaGenerator",
     "wgan-gp": "gensample.generators.wgan_gp:WGANGP",
+    "arf": "gensample.generators.arf:ARF",
 }
 
 _cache: dict[str, type[Generator]] = {}

@@ -1,0 +1,247 @@
+"""ARF (adversarial random forest) against SMOTE and independent marginals: structure, time, KEEL.
+
+Three measurements, each a sub-command; each prints what it measured, on what data, and writes
+a JSON file to ``benchmarks/out/``.
+
+``planted``
+    On :func:`gensample.datasets.planted.planted_table` (minority rows with a known dependency
+    structure: two x1 modes, x2 linear in x1, x3 U-shaped in x1, a skewed x4, noise x5, a band
+    category fixed by x1, a bounded count rising with x2), for each minority size of
+    ``--sizes`` and seed of ``--seeds``: ``sample_minority(..., sampling_strategy={1: 2n})``
+    makes n new minority rows with arf (``fit_on`` minority and all), smote, and
+    :func:`~gensample.fidelity.structure.independent_marginals` resamples each column of the
+    training minority alone. Each is scored against *held-out* real minority rows (another
+    draw of ``planted_table`` with seed ``1000 + seed``) by
+    :func:`~gensample.fidelity.structure.dependency_gap`: the Spearman-only gap over the numeric
+    pairs, and the default mix (Spearman, Cramer's V, eta). ``real`` is the training minority
+    itself against the held-out rows: the noise floor at that size. Time is the whole
+    ``sample_minority`` call (fit and sample), one thread.
+``time``
+    Fit time of ``gensample.fit_generator(..., "arf")`` on one class of 5000 rows x 10 numeric
+    columns (the first 10 features of ``/work/shared/datasets/larger/satimage.csv``), default
+    parameters, one thread, per seed.
+``keel``
+    Every KEEL set: ``sample_minority(df, "Class", "arf", random_state=0)`` at the defaults
+    (fallback on), checked with ``bench_keel_family.check`` (dtypes, whole in-range integers,
+    only observed categories, originals untouched, exact counts). On each set the minority is
+    also split in halves (seeded): arf and smote are fitted with one half (and all majority
+    rows) and their new rows, with the independent-marginals baseline, are scored against the
+    other half by the Spearman/V/eta dependency gap.
+
+Reproduce (one core; times in the README)::
+
+    nice -n 10 python benchmarks/bench_arf.py planted --sizes 200 1000 --seeds 0 1 2
+    nice -n 10 python benchmarks/bench_arf.py time /work/shared/datasets/larger/satimage.csv --seeds 0 1 2
+    nice -n 10 python benchmarks/bench_arf.py keel /work/shared/datasets/keel
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np
+import pandas as pd
+
+import gensample
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _quiet_sample(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gensample.sample_minority(*args, **kwargs)
+
+
+def _gaps(real, synth, categorical=None):
+    from gensample.fidelity.structure import dependency_gap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "spearman": dependency_gap(real, synth, categorical, measures=("spearman",)),
+            "mixed": dependency_gap(real, synth, categorical),
+        }
+
+
+# ====================================================================== planted
+ARMS = {
+    "arf": ("arf", {"verbose": False}),
+    "arf-all": ("arf", {"verbose": False, "fit_on": "all"}),
+    "smote": ("smote", {}),
+}
+
+
+def planted(args) -> dict:
+    from gensample.datasets.planted import planted_table
+    from gensample.fidelity.structure import independent_marginals
+
+    rows = []
+    for n in args.sizes:
+        for seed in args.seeds:
+            train = planted_table(n, random_state=seed)
+            held = planted_table(n, random_state=1000 + seed)
+            held_min = held[held["y"] == 1].drop(columns="y").reset_index(drop=True)
+            train_min = train[train["y"] == 1].drop(columns="y").reset_index(drop=True)
+            entry = {"n_minority": n, "seed": seed, "real": _gaps(held_min, train_min)}
+            entry["marginals"] = _gaps(held_min, independent_marginals(train_min, n, random_state=seed))
+            for arm, (method, params) in ARMS.items():
+                started = time.perf_counter()
+                result = _quiet_sample(train, "y", method, sampling_strategy={1: 2 * n}, random_state=seed, **params)
+                seconds = time.perf_counter() - started
+                synth = result.synthetic.drop(columns="y").reset_index(drop=True)
+                entry[arm] = {**_gaps(held_min, synth), "seconds": seconds, "rows": len(synth)}
+            rows.append(entry)
+            print(json.dumps(entry), flush=True)
+    summary = {}
+    for n in args.sizes:
+        sel = [r for r in rows if r["n_minority"] == n]
+        summary[n] = {
+            arm: {k: float(np.mean([r[arm][k] for r in sel])) for k in sel[0][arm]}
+            for arm in ("real", "marginals", *ARMS)
+        }
+    print("\nmean over seeds", args.seeds, "(dependency gap to held-out real minority rows; lower is better)")
+    print(f"{'n':>6s} {'arm':10s} {'spearman':>9s} {'mixed':>7s} {'seconds':>8s}")
+    for n, arms in summary.items():
+        for arm, v in arms.items():
+            print(f"{n:6d} {arm:10s} {v['spearman']:9.3f} {v['mixed']:7.3f} {v.get('seconds', float('nan')):8.2f}")
+    return {"rows": rows, "summary": summary}
+
+
+# ====================================================================== time
+def timing(args) -> dict:
+    data = pd.read_csv(args.csv)
+    feats = [c for c in data.columns if c != "Class"][:10]
+    out = []
+    for seed in args.seeds:
+        rng = np.random.default_rng(seed)
+        rows = rng.choice(len(data), size=args.rows, replace=False)
+        cls = data.iloc[rows][feats].reset_index(drop=True)
+        # A second, smaller class so the table has a target; only class "a" is fitted.
+        other = data.drop(index=data.index[rows])[feats].reset_index(drop=True)
+        frame = pd.concat([cls.assign(target="a"), other.assign(target="b")], ignore_index=True)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = gensample.fit_generator(frame, "target", "arf", sampling_strategy={"a": 2 * args.rows},
+                                             random_state=seed, verbose=False)
+        fit_s = time.perf_counter() - started
+        started = time.perf_counter()
+        made = fitted.sample(args.rows, random_state=seed)
+        sample_s = time.perf_counter() - started
+        info = fitted.generator.models_[0]["model"].info if 0 in fitted.generator.models_ else {}
+        entry = {"seed": seed, "rows": args.rows, "columns": len(feats), "fit_seconds": fit_s,
+                 "sample_seconds": sample_s, "sampled": len(made), **info}
+        out.append(entry)
+        print(json.dumps(entry), flush=True)
+    return {"csv": str(args.csv), "runs": out}
+
+
+# ====================================================================== keel
+def keel(args) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_keel_family import check
+
+    from gensample.fidelity.structure import independent_marginals
+
+    files = sorted(Path(args.folder).glob("*.csv"))
+    if args.limit:
+        files = files[: args.limit]
+    out = []
+    for path in files:
+        data = pd.read_csv(path)
+        entry = {"set": path.stem, "rows": len(data)}
+        started = time.perf_counter()
+        try:
+            result = _quiet_sample(data, "Class", "arf", random_state=0, verbose=False)
+            entry["problems"] = check(data, result, "arf")
+            entry["method_used"] = {str(k): v for k, v in result.method_used.items()} if isinstance(result.method_used, dict) else str(result.method_used)
+        except Exception as exc:  # a crash is a failure to report, not a reason to stop
+            entry["problems"] = [f"raised {type(exc).__name__}: {exc}"]
+            traceback.print_exc(limit=3)
+        entry["seconds"] = time.perf_counter() - started
+        # Structure against held-out minority rows.
+        try:
+            counts = data["Class"].value_counts()
+            minority = counts.idxmin()
+            idx = np.flatnonzero((data["Class"] == minority).to_numpy())
+            rng = np.random.default_rng(0)
+            rng.shuffle(idx)
+            half = len(idx) // 2
+            if half >= 10:
+                held = data.iloc[idx[:half]].drop(columns="Class").reset_index(drop=True)
+                train = data.drop(index=data.index[idx[:half]]).reset_index(drop=True)
+                train_min = train[train["Class"] == minority].drop(columns="Class").reset_index(drop=True)
+                n = len(held)
+                target = {minority: len(train_min) + n}
+                gaps = {"marginals": _gaps(held, independent_marginals(train_min, n, random_state=0)),
+                        "real": _gaps(held, train_min)}
+                for arm, method in (("arf", "arf"), ("smote", "smote")):
+                    params = {"verbose": False} if method == "arf" else {}
+                    t0 = time.perf_counter()
+                    res = _quiet_sample(train, "Class", method, sampling_strategy=target, random_state=0, **params)
+                    synth = res.synthetic.drop(columns="Class").reset_index(drop=True)
+                    gaps[arm] = {**_gaps(held, synth), "seconds": time.perf_counter() - t0}
+                entry["gaps"] = gaps
+        except Exception as exc:
+            entry["gap_error"] = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc(limit=3)
+        out.append(entry)
+        status = "FAIL " + "; ".join(entry["problems"]) if entry["problems"] else "ok"
+        g = entry.get("gaps")
+        extra = (f" gap arf {g['arf']['mixed']:.3f} smote {g['smote']['mixed']:.3f} marg {g['marginals']['mixed']:.3f}"
+                 if g else "")
+        print(f"{path.stem:40s} {entry['seconds']:6.2f}s {status}{extra}", flush=True)
+    fails = [e for e in out if e["problems"]]
+    with_gaps = [e for e in out if "gaps" in e]
+    summary = {"sets": len(out), "failures": len(fails), "failed": [e["set"] for e in fails]}
+    if with_gaps:
+        for measure in ("spearman", "mixed"):
+            vals = {arm: np.array([e["gaps"][arm][measure] for e in with_gaps], dtype=float)
+                    for arm in ("real", "marginals", "arf", "smote")}
+            ok = np.isfinite(vals["arf"]) & np.isfinite(vals["smote"])
+            summary[measure] = {
+                "sets_scored": int(ok.sum()),
+                **{f"median_{arm}": float(np.nanmedian(v[ok])) for arm, v in vals.items()},
+                "arf_below_smote": int((vals["arf"][ok] < vals["smote"][ok]).sum()),
+                "arf_below_marginals": int((vals["arf"][ok] < vals["marginals"][ok]).sum()),
+            }
+    print(json.dumps(summary, indent=1))
+    return {"runs": out, "summary": summary}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("planted")
+    p.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p = sub.add_parser("time")
+    p.add_argument("csv", type=Path)
+    p.add_argument("--rows", type=int, default=5000)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p = sub.add_parser("keel")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args(argv)
+    print(f"gensample {gensample.__version__}; command: python {' '.join(sys.argv)}", flush=True)
+    result = {"planted": planted, "time": timing, "keel": keel}[args.cmd](args)
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"arf_{args.cmd}.json"
+    path.write_text(json.dumps({"command": " ".join(sys.argv), **result}, indent=1, default=str))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""ARF: adversarial random forest with forest density estimation (FORDE), class-conditional.
+
+Watson, Blesch, Kapar & Wright (2023), "Adversarial random forests for density estimation and
+generative modelling", AISTATS. The algorithm is in :mod:`._arf_forest`; this module is the
+plugin glue: parameters, one model per class or one for the table, saving as plain arrays.
+
+A forest of scikit-learn trees learns to tell real rows from rows drawn from its own leaves
+until it can no longer do so; each leaf is then a box in which the columns are independent,
+with a truncated normal per continuous column and observed frequencies per discrete column.
+New rows pick a leaf by its share of the real rows and draw each column from the leaf's law.
+Fitting takes seconds on CPU (no network, no gradient steps), and the model is a set of
+arrays, saved as safetensors: loading it executes nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParameterError
+from ._deep import DeepGenerator, Progress
+
+
+class ARF(DeepGenerator):
+    """Adversarial random forest (ARF) with FORDE/FORGE sampling.
+
+    Parameters
+    ----------
+    n_trees : int, default 30
+        Trees of each forest (arfpy's default).
+    min_samples_leaf : int, default 5
+        Fewest rows (real and synthetic together) in a leaf while the forests grow (arfpy
+        and R arf: 5). Leaves holding fewer than two real rows get no coverage.
+    delta : float, default 0.0
+        The loop stops once the forest's out-of-bag accuracy is at most ``0.5 + delta``.
+    max_iters : int, default 10
+        Most adversarial rounds after the first forest.
+    early_stop : bool, default True
+        Stop when the accuracy rises from one round to the next.
+    alpha : float, default 0.0
+        Pseudo-count added, inside each leaf, to every observed value of a discrete column
+        that the leaf's box allows (0: the leaf's own frequencies).
+    fit_on : {"minority", "all"}, default "minority"
+        ``"minority"``: one forest per class, on its rows. ``"all"``: one forest on the whole
+        table with the class as a column; a class is sampled by weighting each leaf by its
+        rows of that class (exact counts, no rejection).
+    verbose : bool, default True
+        Show a progress bar (round, out-of-bag accuracy).
+    min_rows : int or None
+        Classes with fewer rows use the SMOTE family (None: the method's default).
+    threads : int or None, default 1
+        ``n_jobs`` of the forests (None: scikit-learn's default, one).
+    """
+
+    name = "arf"
+    description = "ARF (Watson et al. 2023): adversarial random forest + FORDE leaf densities (scikit-learn trees), seconds on CPU"
+    family = "forest"
+    min_rows = 10
+    pickles = False
+    defaults = {
+        "n_trees": 30,
+        "min_samples_leaf": 5,
+        "delta": 0.0,
+        "max_iters": 10,
+        "early_stop": True,
+        "alpha": 0.0,
+        **{k: v for k, v in DeepGenerator.common_defaults.items() if k != "device"},
+    }
+
+    def _validate_params(self) -> None:
+        # As DeepGenerator's, without ``device``: the forests train on the CPU.
+        self._check_choice("fit_on", ("minority", "all"))
+        for flag in ("verbose", "early_stop"):
+            if not isinstance(self.params[flag], bool):
+                raise ParameterError(f"{self.name}: {flag} must be True or False, got {self.params[flag]!r}")
+        if self.params["threads"] is not None:
+            self._check_int("threads", 1)
+        if self.params["min_rows"] is not None:
+            self.min_rows = self._check_int("min_rows", 2)
+        self._check_int("n_trees", 1)
+        self._check_int("min_samples_leaf", 1)
+        self._check_float("delta", 0.0, 0.5)
+        self._check_int("max_iters", 0)
+        self._check_float("alpha", 0.0)
+
+    def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
+        from ._arf_forest import fit_arf
+
+        p = self.params
+        cont, codes = layout.split(numeric, categorical)
+        progress = Progress(p["max_iters"] + 1, f"arf {what}", p["verbose"])
+        try:
+            return fit_arf(
+                cont, codes, layout.sizes, y, n_classes,
+                n_trees=p["n_trees"], min_samples_leaf=p["min_samples_leaf"], delta=p["delta"],
+                max_iters=p["max_iters"], early_stop=p["early_stop"], alpha=p["alpha"],
+                n_jobs=p["threads"], rng=np.random.default_rng(seed), progress=progress,
+            )
+        finally:
+            progress.close()
+
+    def _sample_model(self, model, layout, n, condition, seed):
+        return model.sample(n, np.random.default_rng(seed), condition)
+
+    def _model_state(self, model):
+        return model.config(), model.arrays()
+
+    def _model_from_state(self, config, arrays):
+        from ._arf_forest import ForestDensity
+
+        return ForestDensity.from_state(config, arrays)
