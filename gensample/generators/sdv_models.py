@@ -21,9 +21,16 @@ sampler and the losses are ctgan's own; the Gaussian copula is sdv's
   :func:`._deep.valid_batch`), lowering ``pac`` for classes under two packs.
 * **Steps, not epochs, on small classes.** ctgan gives ``max(n // batch_size, 1)`` steps per
   epoch, so on a 300-row class with ``batch_size=500`` "300 epochs" is 300 updates on a batch
-  larger than the class. Here the batch is capped at the class size (an epoch stays
-  ``max(n // batch, 1)`` steps, as in ctgan), and ``steps`` sets the count directly: on small
-  classes give ``steps`` rather than ``epochs``.
+  larger than the class. Here the batch is capped at the class size and, unless ``steps`` or
+  ``epochs`` is given, the budget is ``clip(300 epochs' worth of steps, min_steps, max_steps)``:
+  small classes get ``min_steps`` updates, larger ones (or tables, with ``fit_on="all"``) more.
+* **Held-out early stopping.** From :data:`._holdout.MIN_ROWS_FOR_HOLDOUT` rows on, a share
+  of each generated class's rows is held out (never trained on: not by the networks, the
+  Gaussian mixtures nor CopulaGAN's marginals). Every ~2 % of the budget rows are drawn from
+  the current model (eval mode) and scored against the held-out rows with
+  :func:`._holdout.validation_score`; the best state is kept and training stops after
+  ``patience`` evaluations without improvement. The model's ``gs_info`` records the steps
+  run and planned, the best step and score, and the held-out rows.
 
 The training loops below are ctgan 0.12's, restructured for those points and for divergence
 detection (NaN or infinite losses raise ``FloatingPointError``); CopulaGAN is, as in sdv, CTGAN
@@ -41,8 +48,17 @@ import numpy as np
 import pandas as pd
 
 from ._deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
+from ._holdout import EarlyStopping, holdout_split, validation_score
 
 _CLASS = "class"
+#: Without ``steps`` or ``epochs`` the budget is this many epochs' worth of steps, clipped to
+#: ``[min_steps, max_steps]`` (ctgan's and TVAE's own default is 300 epochs).
+_AUTO_EPOCHS = 300
+#: Evaluations of the validation signal over a budget (one every ~2 % of the steps).
+_EVALUATIONS = 50
+#: Early stopping does not count evaluations before this share of the budget: GAN scores
+#: wander while the networks warm up.
+_WARMUP_SHARE = 0.3
 
 
 # ====================================================================== data frames
@@ -139,17 +155,148 @@ def _sdv_quiet(verbose: bool):
     return contextlib.redirect_stderr(io.StringIO())
 
 
+# ====================================================================== budget and hold-out
+def _budget(gen, n_train: int, steps_per_epoch: int) -> int:
+    """Generator steps: ``steps`` if given, else ``epochs`` passes, else the clipped default budget."""
+    p = gen.params
+    if p["steps"] is not None:
+        return int(p["steps"])
+    if p["epochs"] is not None:
+        return int(p["epochs"]) * steps_per_epoch
+    return int(min(p["max_steps"], max(p["min_steps"], _AUTO_EPOCHS * steps_per_epoch)))
+
+
+def _validate_budget(gen) -> None:
+    from ..errors import ParameterError
+
+    for name in ("epochs", "steps"):
+        if gen.params[name] is not None:
+            gen._check_int(name, 1)
+    gen._check_int("min_steps", 1)
+    gen._check_int("max_steps", 1)
+    gen._check_int("patience", 0)
+    if gen.params["max_steps"] < gen.params["min_steps"]:
+        raise ParameterError(
+            f"{gen.name}: max_steps ({gen.params['max_steps']}) is below min_steps ({gen.params['min_steps']}); "
+            "raise max_steps or lower min_steps"
+        )
+
+
+def _budget_defaults(min_steps: int, max_steps: int) -> dict:
+    return {"epochs": None, "steps": None, "min_steps": min_steps, "max_steps": max_steps, "patience": 10}
+
+
+class _HeldOut:
+    """The rows held out of training, per condition, and the weighted validation score.
+
+    ``conditions`` maps a condition (``None`` for a one-class model, else the class index) to
+    the held-out rows of that class in Layout space (continuous values, discrete codes).
+    Only the classes being generated are held out and scored; with ``fit_on="all"`` the other
+    classes train on all their rows.
+    """
+
+    def __init__(self, train: np.ndarray, conditions: dict, sizes: list):
+        self.train = train
+        self.conditions = conditions
+        self.sizes = list(sizes)
+        self.rows = int(sum(len(c) for c, _ in conditions.values()))
+
+    @classmethod
+    def split(cls, layout, numeric, categorical, y, n_classes, targets, seed):
+        """Hold out rows of each target class that has enough of them (none under 50 rows)."""
+        rng = np.random.default_rng([int(seed), 7])
+        n = len(numeric)
+        if n_classes <= 1:
+            groups = {None: np.arange(n)}
+        else:
+            y = np.asarray(y)
+            groups = {int(k): np.flatnonzero(y == k) for k in targets}
+        held_rows, conditions = [], {}
+        for cond, rows in groups.items():
+            _, v = holdout_split(len(rows), rng)
+            if len(v):
+                held = rows[v]
+                held_rows.append(held)
+                conditions[cond] = layout.split(numeric[held], categorical[held])
+        held_all = np.concatenate(held_rows) if held_rows else np.empty(0, dtype=np.int64)
+        train = np.setdiff1d(np.arange(n), held_all)
+        return cls(train, conditions, layout.sizes)
+
+    def __bool__(self) -> bool:
+        return self.rows > 0
+
+    def score(self, sample) -> float:
+        """Row-weighted mean of :func:`validation_score` over the conditions; ``sample(n, cond)``
+        returns ``(continuous, codes)`` drawn from the current model."""
+        total = 0.0
+        for cond, (cont, codes) in self.conditions.items():
+            # At least 500 model rows: the score's noise then comes mostly from the held-out side.
+            fake_cont, fake_codes = sample(int(min(2000, max(500, 2 * len(cont)))), cond)
+            total += len(cont) * validation_score(cont, codes, fake_cont, fake_codes, self.sizes)
+        return total / self.rows
+
+
+def _targets_of(gen, n_classes: int) -> list:
+    """Class indices (in the fitted model's order) of the classes being generated."""
+    targets = getattr(gen, "_gs_targets", None)
+    return list(range(n_classes)) if targets is None else list(targets)
+
+
+class _TargetsMixin:
+    """Remember, for the duration of :meth:`fit`, which classes will be generated: with
+    ``fit_on="all"`` only those are held out and scored."""
+
+    def fit(self, table, codes, rng):
+        classes = [int(c) for c in np.unique(table.y)]
+        self._gs_targets = [classes.index(int(c)) for c in codes if int(c) in classes]
+        try:
+            return super().fit(table, codes, rng)
+        finally:
+            del self._gs_targets
+
+
+def _every(total: int) -> int:
+    return max(10, total // _EVALUATIONS)
+
+
+def _stopping_info(stopper, held: _HeldOut, total: int, step: int, every: int) -> dict:
+    return {
+        "steps_run": int(step),
+        "steps_planned": int(total),
+        "best_step": stopper.best_step if held else None,
+        "best_score": None if not held or stopper.best_step is None else round(stopper.best, 6),
+        "stopped_early": bool(step < total),
+        "holdout_rows": held.rows,
+        "validation_every": every if held else None,
+        "validation_history": [[s, round(v, 6)] for s, v in stopper.history] if held else [],
+    }
+
+
+def _state_copy(*modules) -> list:
+    return [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in modules]
+
+
 # ====================================================================== CTGAN
-class CTGANGenerator(DeepGenerator):
+class CTGANGenerator(_TargetsMixin, DeepGenerator):
     """CTGAN (Xu et al. 2019) from the ``ctgan`` package, made safe for small classes.
 
     Parameters
     ----------
-    epochs : int, default 300
-        Passes over the training rows: ``max(rows // batch, 1)`` generator steps each, as in
-        ctgan (TVAE: ``ceil(rows / batch)``, as its DataLoader does).
     steps : int or None
-        Generator steps, overriding ``epochs``.
+        Generator steps. Overrides ``epochs`` and the default budget.
+    epochs : int or None
+        Alternative to ``steps``: passes over the training rows, ``max(rows // batch, 1)``
+        generator steps each, as in ctgan (TVAE: ``ceil(rows / batch)``, as its DataLoader
+        does). Not clipped to ``min_steps``/``max_steps``.
+    min_steps, max_steps : int
+        With neither ``steps`` nor ``epochs``, the budget is 300 epochs' worth of steps
+        clipped to ``[min_steps, max_steps]``: it grows with the training rows (the whole
+        table with ``fit_on="all"``) between the two.
+    patience : int, default 10
+        Held-out early stopping: evaluations (one every ~2 % of the budget, counted after the
+        first 30 %) without improvement of the validation score before training stops; the
+        best state is kept. 0 trains for the whole budget (still keeping the best state).
+        Classes under 50 rows hold nothing out and train for the whole budget.
     batch_size : int, default 500
         Upper bound; the batch used is no larger than the training rows and valid for ``pac``.
     pac : int, default 10
@@ -169,8 +316,7 @@ class CTGANGenerator(DeepGenerator):
     # PR-AUC gap to SMOTE -0.026 at 10 rows, -0.014 at 25 (the first size within 0.02).
     min_rows = 25
     defaults = {
-        "epochs": 300,
-        "steps": None,
+        **_budget_defaults(1000, 3000),
         "batch_size": 500,
         "pac": 10,
         "embedding_dim": 128,
@@ -189,9 +335,7 @@ class CTGANGenerator(DeepGenerator):
     _copula = False
 
     def _validate_model_params(self) -> None:
-        self._check_int("epochs", 1)
-        if self.params["steps"] is not None:
-            self._check_int("steps", 1)
+        _validate_budget(self)
         self._check_int("batch_size", 2)
         self._check_int("pac", 1)
         self._check_int("embedding_dim", 1)
@@ -205,19 +349,21 @@ class CTGANGenerator(DeepGenerator):
             _check_dims(self, name)
 
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
-        frame = _frame(layout, numeric, categorical, y if n_classes > 1 else None)
+        held = _HeldOut.split(layout, numeric, categorical, y, n_classes, _targets_of(self, n_classes), seed)
+        rows = held.train
+        frame = _frame(layout, numeric[rows], categorical[rows], None if n_classes <= 1 else np.asarray(y)[rows])
         ranges = _ranges(frame, layout)
         device = resolve_device(self.params["device"])
         with seeded(seed, self.params["threads"], device):
             copula = _fit_copula(frame, layout, self.params.get("default_distribution")) if self._copula else None
             if copula is not None:
                 frame = _apply_copula(copula, frame)
-            model = self._train(frame, [c for c in frame.columns if not c.startswith("x")], seed, what, device)
-        model.gs_ranges = ranges
-        model.gs_copula = copula
+            model = self._train(frame, [c for c in frame.columns if not c.startswith("x")], seed, what, device,
+                                held, layout, ranges, copula)
         return model
 
-    def _train(self, frame: pd.DataFrame, discrete: list, seed: int, what: str, device: str):
+    def _train(self, frame: pd.DataFrame, discrete: list, seed: int, what: str, device: str,
+               held: _HeldOut, layout, ranges, copula):
         import torch
         from ctgan import CTGAN
         from ctgan.data_sampler import DataSampler
@@ -233,8 +379,10 @@ class CTGANGenerator(DeepGenerator):
             generator_decay=p["generator_decay"], discriminator_lr=p["discriminator_lr"],
             discriminator_decay=p["discriminator_decay"], batch_size=batch,
             discriminator_steps=p["discriminator_steps"], log_frequency=p["log_frequency"],
-            epochs=p["epochs"], pac=pac, enable_gpu=device == "cuda",
+            epochs=p["epochs"] or _AUTO_EPOCHS, pac=pac, enable_gpu=device == "cuda",
         )
+        model.gs_ranges = ranges
+        model.gs_copula = copula
         n_cont = sum(c not in discrete for c in frame.columns)
         transformer = _bounded_transformer(p["transformer_rows"], seed, p["verbose"], f"{self.name} {what}", n_cont)
         try:
@@ -255,11 +403,24 @@ class CTGANGenerator(DeepGenerator):
         mean = torch.zeros(batch, p["embedding_dim"], device=device)
         std = mean + 1
         # ctgan's own count (max(n // batch, 1) per epoch), now with a batch no larger than
-        # the class: a 300-row class gets 300 steps of 300 rows, not 300 of 500 drawn again.
+        # the class: a 300-row class gets steps of 300 rows, not of 500 drawn again.
         steps_per_epoch = max(n // batch, 1)
-        total = p["steps"] if p["steps"] is not None else p["epochs"] * steps_per_epoch
+        total = _budget(self, n, steps_per_epoch)
+        every = _every(total)
+        stopper = EarlyStopping(p["patience"], int(_WARMUP_SHARE * total))
+        eval_seed = int(np.random.default_rng([seed, 11]).integers(2**31 - 1))
+
+        def sample(k, cond):
+            # Same noise at every evaluation (seeded() restores the training streams after),
+            # so two checkpoints are compared on the same draws.
+            with seeded(eval_seed, None, device):
+                out = _ctgan_rows(model, k, cond, layout)
+            model._generator.train()
+            return out
+
         bar = Progress(total, f"{self.name} {what}", p["verbose"], steps_per_epoch)
         losses = []
+        step = 0
         try:
             for step in range(1, total + 1):
                 for _ in range(p["discriminator_steps"]):
@@ -309,35 +470,47 @@ class CTGANGenerator(DeepGenerator):
                 bar.update(step, loss_g=lg, loss_d=ld)
                 if step % steps_per_epoch == 0 or step == total:
                     losses.append((step, lg, ld))
+                if held and (step % every == 0 or step == total):
+                    if stopper.update(step, held.score(sample), lambda: _state_copy(model._generator)):
+                        break
         finally:
             bar.close()
+        if stopper.best_state is not None:
+            model._generator.load_state_dict(stopper.best_state[0])
         model._generator.eval()
         model.loss_values = pd.DataFrame(losses, columns=["Step", "Generator Loss", "Discriminator Loss"])
-        model.gs_info = {"steps_run": total, "batch_size": batch, "pac": pac, "device": device}
+        model.gs_info = {**_stopping_info(stopper, held, total, step, every),
+                         "batch_size": batch, "pac": pac, "device": device}
         return model
 
     def _sample_model(self, model, layout, n, condition, seed):
-        import torch
+        with seeded(seed, self.params["threads"], str(model._device)):
+            return _ctgan_rows(model, n, condition, layout)
 
-        sampler, batch = model._data_sampler, model._batch_size
-        fixed = None
-        if condition is not None:
-            info = model._transformer.convert_column_name_value_to_id(_CLASS, int(condition))
-            fixed = sampler.generate_cond_from_condition_column_info(info, batch)
-        parts = []
-        with seeded(seed, self.params["threads"], str(model._device)), torch.no_grad():
-            model._generator.eval()  # CTGAN issue 309: never sample with BatchNorm in training mode
-            for _ in range(math.ceil(n / batch)):
-                fakez = torch.randn(batch, model._embedding_dim).to(model._device)
-                condvec = fixed.copy() if fixed is not None else sampler.sample_original_condvec(batch)
-                if condvec is not None:
-                    fakez = torch.cat([fakez, torch.from_numpy(condvec).to(model._device)], dim=1)
-                parts.append(model._apply_activate(model._generator(fakez)).cpu().numpy())
-            raw = np.concatenate(parts)[:n]
-            frame = model._transformer.inverse_transform(raw)
-            if model.gs_copula is not None:
-                frame = _invert_copula(model.gs_copula, frame)
-        return _unframe(frame, layout, model.gs_ranges)
+
+def _ctgan_rows(model, n: int, condition, layout) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` rows from a CTGAN/CopulaGAN model, in Layout space (class index ``condition`` fixed)."""
+    import torch
+
+    sampler, batch = model._data_sampler, model._batch_size
+    fixed = None
+    if condition is not None:
+        info = model._transformer.convert_column_name_value_to_id(_CLASS, int(condition))
+        fixed = sampler.generate_cond_from_condition_column_info(info, batch)
+    parts = []
+    with torch.no_grad():
+        model._generator.eval()  # CTGAN issue 309: never sample with BatchNorm in training mode
+        for _ in range(math.ceil(n / batch)):
+            fakez = torch.randn(batch, model._embedding_dim).to(model._device)
+            condvec = fixed.copy() if fixed is not None else sampler.sample_original_condvec(batch)
+            if condvec is not None:
+                fakez = torch.cat([fakez, torch.from_numpy(condvec).to(model._device)], dim=1)
+            parts.append(model._apply_activate(model._generator(fakez)).cpu().numpy())
+    raw = np.concatenate(parts)[:n]
+    frame = model._transformer.inverse_transform(raw)
+    if model.gs_copula is not None:
+        frame = _invert_copula(model.gs_copula, frame)
+    return _unframe(frame, layout, model.gs_ranges)
 
 
 class CopulaGANGenerator(CTGANGenerator):
@@ -389,7 +562,7 @@ def _invert_copula(copula: dict, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ====================================================================== TVAE
-class TVAEGenerator(DeepGenerator):
+class TVAEGenerator(_TargetsMixin, DeepGenerator):
     """TVAE (Xu et al. 2019) from the ``ctgan`` package.
 
     With ``fit_on="all"`` the class is one of the encoded columns and rows of a class are
@@ -399,8 +572,9 @@ class TVAEGenerator(DeepGenerator):
 
     Parameters
     ----------
-    epochs, steps, batch_size
-        As :class:`CTGANGenerator` (no ``pac``).
+    steps, epochs, min_steps, max_steps, patience, batch_size
+        As :class:`CTGANGenerator` (no ``pac``). The best state kept by early stopping is the
+        encoder's and the decoder's together.
     embedding_dim, compress_dims, decompress_dims, l2scale, loss_factor
         As in ``ctgan.TVAE``.
     transformer_rows, fit_on, verbose, device, min_rows
@@ -414,8 +588,7 @@ class TVAEGenerator(DeepGenerator):
     # at 50; -0.028 at 100: tvae trails SMOTE more on larger classes, left to the gate).
     min_rows = 10
     defaults = {
-        "epochs": 300,
-        "steps": None,
+        **_budget_defaults(2000, 6000),
         "batch_size": 500,
         "embedding_dim": 128,
         "compress_dims": (128, 128),
@@ -427,9 +600,7 @@ class TVAEGenerator(DeepGenerator):
     }
 
     def _validate_model_params(self) -> None:
-        self._check_int("epochs", 1)
-        if self.params["steps"] is not None:
-            self._check_int("steps", 1)
+        _validate_budget(self)
         self._check_int("batch_size", 2)
         self._check_int("embedding_dim", 1)
         self._check_int("transformer_rows", 10)
@@ -444,7 +615,10 @@ class TVAEGenerator(DeepGenerator):
 
         p = self.params
         device = resolve_device(p["device"])
-        frame = _frame(layout, numeric, categorical, y if n_classes > 1 else None)
+        held = _HeldOut.split(layout, numeric, categorical, y, n_classes, _targets_of(self, n_classes), seed)
+        rows = held.train
+        y_train = None if n_classes <= 1 else np.asarray(y)[rows]
+        frame = _frame(layout, numeric[rows], categorical[rows], y_train)
         ranges = _ranges(frame, layout)
         discrete = [c for c in frame.columns if not c.startswith("x")]
         with seeded(seed, self.params["threads"], device):
@@ -461,9 +635,24 @@ class TVAEGenerator(DeepGenerator):
             decoder = Decoder(p["embedding_dim"], tuple(p["decompress_dims"]), dim).to(device)
             opt = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), weight_decay=p["l2scale"])
             steps_per_epoch = math.ceil(n / batch)
-            total = p["steps"] if p["steps"] is not None else p["epochs"] * steps_per_epoch
+            total = _budget(self, n, steps_per_epoch)
+            every = _every(total)
+            stopper = EarlyStopping(p["patience"], int(_WARMUP_SHARE * total))
+            eval_seed = int(np.random.default_rng([seed, 11]).integers(2**31 - 1))
+            model = _TVAEModel(transformer, decoder, p["embedding_dim"], None, ranges, device, total, batch)
+
+            def sample(k, cond):
+                with seeded(eval_seed, None, device):
+                    if cond is not None:
+                        model.posterior = _posteriors(encoder, data, y_train, n_classes)
+                    out = _tvae_rows(model, k, cond, layout)
+                encoder.train()
+                decoder.train()
+                return out
+
             bar = Progress(total, f"{self.name} {what}", p["verbose"], steps_per_epoch)
             order = torch.randperm(n)
+            step = 0
             try:
                 for step in range(1, total + 1):
                     k = (step - 1) % steps_per_epoch
@@ -481,32 +670,52 @@ class TVAEGenerator(DeepGenerator):
                     value = float(loss.detach())
                     check_finite_loss(self.name, step, loss=value)
                     bar.update(step, loss=value)
+                    if held and (step % every == 0 or step == total):
+                        if stopper.update(step, held.score(sample), lambda: _state_copy(encoder, decoder)):
+                            break
             finally:
                 bar.close()
+            if stopper.best_state is not None:
+                encoder.load_state_dict(stopper.best_state[0])
+                decoder.load_state_dict(stopper.best_state[1])
             encoder.eval()
             decoder.eval()
-            posterior = None
-            if n_classes > 1:
-                with torch.no_grad():
-                    mu, std, _ = encoder(data)
-                posterior = _class_posteriors(mu.cpu().numpy(), std.cpu().numpy(), np.asarray(y), n_classes)
-        return _TVAEModel(transformer, decoder, p["embedding_dim"], posterior, ranges, device, total, batch)
+            model.posterior = _posteriors(encoder, data, y_train, n_classes) if n_classes > 1 else None
+        model.gs_info = {**_stopping_info(stopper, held, total, step, every), "batch_size": batch, "device": device}
+        return model
 
     def _sample_model(self, model, layout, n, condition, seed):
-        import torch
+        with seeded(seed, self.params["threads"], str(model.device)):
+            return _tvae_rows(model, n, condition, layout)
 
-        with seeded(seed, self.params["threads"], str(model.device)), torch.no_grad():
-            model.decoder.eval()
-            if condition is None:
-                z = torch.randn(n, model.embedding_dim)
-            else:
-                mean, root = model.posterior[condition]
-                eps = torch.randn(n, model.embedding_dim).double().numpy()
-                z = torch.from_numpy((mean + eps @ root.T).astype(np.float32))
-            fake, sigmas = model.decoder(z.to(model.device))
-            raw = torch.tanh(fake).cpu().numpy()
-            frame = model.transformer.inverse_transform(raw, sigmas.cpu().numpy())
-        return _unframe(frame, layout, model.ranges)
+
+def _tvae_rows(model, n: int, condition, layout) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` rows decoded by a TVAE model, in Layout space (class index ``condition`` fixed)."""
+    import torch
+
+    with torch.no_grad():
+        model.decoder.eval()
+        if condition is None:
+            z = torch.randn(n, model.embedding_dim)
+        else:
+            mean, root = model.posterior[condition]
+            eps = torch.randn(n, model.embedding_dim).double().numpy()
+            z = torch.from_numpy((mean + eps @ root.T).astype(np.float32))
+        fake, sigmas = model.decoder(z.to(model.device))
+        raw = torch.tanh(fake).cpu().numpy()
+        frame = model.transformer.inverse_transform(raw, sigmas.cpu().numpy())
+    return _unframe(frame, layout, model.ranges)
+
+
+def _posteriors(encoder, data, y, n_classes: int) -> list:
+    import torch
+
+    was_training = encoder.training
+    encoder.eval()
+    with torch.no_grad():
+        mu, std, _ = encoder(data)
+    encoder.train(was_training)
+    return _class_posteriors(mu.cpu().numpy(), std.cpu().numpy(), np.asarray(y), n_classes)
 
 
 class _TVAEModel:
