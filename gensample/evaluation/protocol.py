@@ -7,9 +7,10 @@ fold. The test fold is only ever predicted.
 
 Seeds: every random choice of a cell comes from seeds derived from the run seed and the
 cell's coordinates (``numpy.random.SeedSequence``), never from shared state, so a cell gives
-the same numbers whichever process, machine or order runs it. The classifiers' seeds and the
-inner folds of threshold tuning do not depend on the method, so methods are compared with
-common random numbers and their differences are not classifier noise.
+the same numbers whichever process, machine or order runs it. The classifiers' seeds, the
+inner folds of threshold tuning and the generators' seeds do not depend on the method, so
+methods are compared with common random numbers and their differences are not classifier or
+sampling noise (``auto`` choosing SMOTE makes exactly SMOTE's rows of that fold).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ class _Resampler:
                 "seconds": 0.0, "n_synthetic": 0, "n_removed": 0, "method_used": self.cell.method, "fidelity": None}
         if not self.resamples:
             return train_df, info
-        result = self._sample(train_df, derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold, self.cell.method))
+        result = self._sample(train_df, derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold))
         self.synthetic = result.synthetic
         info.update(seconds=float(result.seconds), n_synthetic=int(len(result.synthetic)),
                     n_removed=int(len(result.removed_index)), method_used=result.method_used)
@@ -215,7 +216,7 @@ class _Resampler:
     def inner(self, part: pd.DataFrame, i: int) -> pd.DataFrame:
         if not self.resamples:
             return part
-        seed = derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold, self.cell.method, i)
+        seed = derive_seed(self.s.seed, "gen", self.cell.repeat, self.cell.fold, i)
         return self._sample(part, seed).augmented
 
     def _sample(self, frame: pd.DataFrame, seed: int):
