@@ -61,6 +61,16 @@ def main(argv=None) -> int:
     ap.add_argument("--write-readme", action="store_true", help="write the results section into benchmarks/README.md")
     ap.add_argument("--from-json", default=None, metavar="PATH",
                     help="re-analyse a saved benchmarks/out/bench_compare.json instead of running (same other options)")
+    ap.add_argument("--jsonl", default=None, metavar="PATH",
+                    help="resumable run: append every dataset's per-fold rows (one JSON line per dataset, method, "
+                         "classifier, repeat and fold) to PATH and skip datasets already there")
+    ap.add_argument("--from-jsonl", default=None, metavar="PATHS",
+                    help="comma-separated --jsonl files to merge and analyse (datasets present in all of them)")
+    ap.add_argument("--order", default="name", choices=("name", "size"),
+                    help="run datasets by name or smallest first (so a run stopped early covers the most sets)")
+    ap.add_argument("--method-params", default=None, metavar="JSON", help='e.g. \'{"auto": {"metric": "mcc"}}\'')
+    ap.add_argument("--section", default=None, metavar="NAME",
+                    help="README section markers <!-- NAME:start --> / <!-- NAME:end --> (default bench_compare)")
     args = ap.parse_args(argv)
 
     from gensample import compare
@@ -75,6 +85,22 @@ def main(argv=None) -> int:
     classifiers = [c.strip() for c in args.classifiers.split(",") if c.strip()]
     command = "nice python benchmarks/bench_compare.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
+    if args.from_jsonl:
+        table, timings, fallbacks = read_jsonl([p for p in args.from_jsonl.split(",") if p], names)
+        present = set(table["method"])
+        methods = [m for m in methods if m in present] + sorted(
+            present - set(methods) - {"none", "class-weight", "threshold"})
+        return analyse(table, {}, timings, fallbacks, args, command, methods, classifiers)
+    if args.order == "size":
+        sizes = {n: sum(1 for _ in open(keel / f"{n}.csv")) for n in names}
+        names = sorted(names, key=lambda n: (sizes[n], n))
+    done = set()
+    if args.jsonl:
+        jpath = Path(args.jsonl)
+        if jpath.exists():
+            done = {json.loads(line)["dataset"] for line in jpath.read_text().splitlines() if line.strip()}
+    method_params = json.loads(args.method_params) if args.method_params else None
+
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
         table = pd.DataFrame(saved["means"])
@@ -87,19 +113,23 @@ def main(argv=None) -> int:
         if args.max_rows and len(data) > args.max_rows:
             skipped[name] = f"{len(data)} rows > --max-rows"
             continue
+        if name in done:
+            continue
         started = time.perf_counter()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = compare(data, "Class", methods=methods, classifiers=classifiers, folds=args.folds,
                               repeats=args.repeats, seed=args.seed, tune_threshold=args.tune,
-                              fidelity=args.fidelity, n_jobs=args.n_jobs)
+                              fidelity=args.fidelity, n_jobs=args.n_jobs, method_params=method_params)
         except Exception as exc:  # a dataset that cannot be cross-validated is reported, not fatal
             skipped[name] = f"{type(exc).__name__}: {exc}"[:200]
             print(f"{name}: skipped ({skipped[name]})", flush=True)
             continue
         timings[name] = time.perf_counter() - started
         fallbacks[name] = int(res.generation["fallbacks"].sum())
+        if args.jsonl:
+            append_jsonl(Path(args.jsonl), name, res, timings[name], fallbacks[name])
         means = res.view("default").groupby(["classifier", "method"])[list(METRICS)].mean().reset_index()
         means.insert(0, "dataset", name)
         per_dataset.append(means)
@@ -111,6 +141,47 @@ def main(argv=None) -> int:
         return 1
     table = pd.concat(per_dataset, ignore_index=True)
     return analyse(table, skipped, timings, fallbacks, args, command, methods, classifiers)
+
+
+def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> None:
+    """One line per dataset, method, classifier, repeat and fold (the default view), flushed at once."""
+    v = res.view("default")
+    gen = res.generation
+    lines = []
+    for row in v.to_dict(orient="records"):
+        rec = {"dataset": name, "dataset_seconds": seconds, "dataset_fallbacks": fallbacks, **row}
+        if "auto_chosen" in gen.columns and row["method"] == "auto":
+            g = gen[(gen["method"] == "auto") & (gen["repeat"] == row["repeat"]) & (gen["fold"] == row["fold"])]
+            if len(g):
+                rec["auto_chosen"] = g["auto_chosen"].iloc[0]
+        lines.append(json.dumps(rec, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+    with path.open("a") as fh:
+        fh.write("\n".join(lines) + "\n")
+        fh.flush()
+
+
+def read_jsonl(paths, names):
+    """Per-dataset means of every method from one or more --jsonl files (datasets in all files)."""
+    from gensample.evaluation.metrics import METRICS
+
+    frames = []
+    for p in paths:
+        rows = [json.loads(line) for line in Path(p).read_text().splitlines() if line.strip()]
+        frames.append(pd.DataFrame(rows))
+    common = set.intersection(*(set(f["dataset"]) for f in frames)) & set(names)
+    parts, timings, fallbacks = [], {}, {}
+    for f in frames:
+        f = f[f["dataset"].isin(common)]
+        for d, g in f.groupby("dataset"):
+            timings[d] = timings.get(d, 0.0) + float(g["dataset_seconds"].iloc[0])
+            fallbacks[d] = fallbacks.get(d, 0) + int(g["dataset_fallbacks"].iloc[0])
+        parts.append(f)
+    allrows = pd.concat(parts, ignore_index=True)
+    # A baseline present in several files is the same computation (same folds and seeds): keep one.
+    allrows = allrows.drop_duplicates(subset=["dataset", "method", "classifier", "repeat", "fold"])
+    metrics = [m for m in METRICS if m in allrows.columns]
+    table = allrows.groupby(["dataset", "classifier", "method"])[metrics].mean().reset_index()
+    return table, timings, fallbacks
 
 
 def analyse(table, skipped, timings, fallbacks, args, command, methods, classifiers) -> int:

@@ -7,6 +7,19 @@ classes (one-vs-rest for the AUCs), so every class counts the same whatever its 
 G-mean is the geometric mean of the per-class recalls (imbalanced-learn's
 ``geometric_mean_score``); Brier score is the mean squared error of the probability vector
 (for two classes: of the positive class's probability, as in scikit-learn).
+
+Calibration (resampling and class weights inflate the minority's probabilities, so a model can
+gain recall and lose its probabilities): ``log_loss`` (scikit-learn's), ``ece`` (expected
+calibration error: 10 equal-width bins of the positive class's probability for two classes,
+of the top label's for more; the share-weighted gap between mean probability and frequency)
+and ``calibration_slope`` (slope of a logistic regression of the outcome on the logit of the
+predicted probability; 1 is calibrated, below 1 too extreme, above 1 too timid: it is reported,
+not ranked, since neither direction is better). ECE and the slope are not in scikit-learn,
+hence the few lines here.
+
+Costs: with a cost matrix (:func:`parse_costs`, e.g. ``fn=10,fp=1``), ``expected_cost`` is the
+mean cost per row at the cost-minimising threshold on the positive class's probability,
+``fp / (fp + fn)`` (Elkan 2001), which is the right threshold for calibrated probabilities.
 """
 
 from __future__ import annotations
@@ -32,11 +45,13 @@ from ..errors import ParameterError, closest
 
 #: Every metric, in report order (these are the JSON keys).
 METRICS = ("precision", "recall", "f1", "f_beta", "pr_auc", "roc_auc", "mcc",
-           "balanced_accuracy", "g_mean", "kappa", "brier")
+           "balanced_accuracy", "g_mean", "kappa", "brier", "log_loss", "ece")
+#: Reported beside the metrics (per fold, mean and spread) but not ranked or sorted by.
+REPORTED = ("calibration_slope",)
 #: Metrics computed from predicted labels: they depend on the decision threshold.
 LABEL_METRICS = ("precision", "recall", "f1", "f_beta", "mcc", "balanced_accuracy", "g_mean", "kappa")
 #: Metrics where smaller is better.
-LOWER_IS_BETTER = frozenset({"brier"})
+LOWER_IS_BETTER = frozenset({"brier", "log_loss", "ece", "expected_cost"})
 
 
 def check_metric(name: str, allowed=METRICS, what: str = "metric") -> str:
@@ -91,13 +106,86 @@ def score_metrics(y_true: np.ndarray, proba: np.ndarray, positive: int) -> dict:
         out["pr_auc"] = float(average_precision_score(t, p)) if t.any() else float("nan")
         out["roc_auc"] = float(roc_auc_score(t, p)) if 0 < t.sum() < len(t) else float("nan")
         out["brier"] = float(np.mean((p - t) ** 2))
+        out["log_loss"] = float(_log_loss(t, np.column_stack([1 - p, p])))
+        out["ece"] = _ece(p, t)
+        out["calibration_slope"] = _slope(p, t)
     else:
         onehot = label_binarize(y_true, classes=np.arange(n_classes))
         present = onehot.any(axis=0) & ~onehot.all(axis=0)
         out["pr_auc"] = float(np.mean([average_precision_score(onehot[:, c], proba[:, c]) for c in np.flatnonzero(present)]))
         out["roc_auc"] = float(np.mean([roc_auc_score(onehot[:, c], proba[:, c]) for c in np.flatnonzero(present)]))
         out["brier"] = float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+        out["log_loss"] = float(_log_loss(y_true, proba))
+        top = np.argmax(proba, axis=1)
+        out["ece"] = _ece(proba[np.arange(len(top)), top], (top == y_true).astype(int))
+        out["calibration_slope"] = float("nan")
     return out
+
+
+def _log_loss(y, proba) -> float:
+    from sklearn.metrics import log_loss
+
+    eps = 1e-15  # a probability of exactly 0 for the true class would make the loss infinite
+    p = np.clip(np.asarray(proba, float), eps, 1.0)
+    p = p / p.sum(axis=1, keepdims=True)
+    return log_loss(y, p, labels=np.arange(p.shape[1]))
+
+
+def _ece(p: np.ndarray, t: np.ndarray, bins: int = 10) -> float:
+    p, t = np.asarray(p, float), np.asarray(t, float)
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    n = np.bincount(idx, minlength=bins)
+    conf = np.bincount(idx, weights=p, minlength=bins)
+    freq = np.bincount(idx, weights=t, minlength=bins)
+    keep = n > 0
+    return float(np.sum(np.abs(conf[keep] - freq[keep])) / len(p))
+
+
+def _slope(p: np.ndarray, t: np.ndarray) -> float:
+    if t.min() == t.max():
+        return float("nan")
+    from sklearn.linear_model import LogisticRegression
+
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1 - 1e-6))
+    if np.ptp(z) == 0:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = LogisticRegression(C=1e6, max_iter=1000).fit(z[:, None], t)
+    return float(fit.coef_[0, 0])
+
+
+def parse_costs(costs) -> dict:
+    """``"fn=10,fp=1"`` or ``{"fn": 10, "fp": 1}`` -> ``{"fn": 10.0, "fp": 1.0}`` (both positive).
+
+    ``fn``: the cost of missing a minority row; ``fp``: the cost of a false alarm. Correct
+    decisions cost nothing.
+    """
+    if isinstance(costs, str):
+        out = {}
+        for part in costs.split(","):
+            key, sep, val = part.partition("=")
+            if not sep:
+                raise ParameterError(f"costs: expected fn=NUMBER,fp=NUMBER, got {costs!r}")
+            try:
+                out[key.strip().lower()] = float(val)
+            except ValueError:
+                raise ParameterError(f"costs: {val.strip()!r} is not a number (in {costs!r})") from None
+        costs = out
+    if not isinstance(costs, dict) or set(costs) != {"fn", "fp"}:
+        raise ParameterError(f"costs must give exactly fn and fp, e.g. fn=10,fp=1; got {costs!r}")
+    vals = {k: float(v) for k, v in costs.items()}
+    if not all(np.isfinite(v) and v > 0 for v in vals.values()):
+        raise ParameterError(f"costs: fn and fp must be positive numbers, got {costs!r}")
+    return vals
+
+
+def expected_cost(y_true: np.ndarray, p_positive: np.ndarray, positive: int, costs: dict) -> float:
+    """Mean cost per row when predicting positive at ``p >= fp / (fp + fn)``."""
+    threshold = costs["fp"] / (costs["fp"] + costs["fn"])
+    pred = np.asarray(p_positive) >= threshold
+    truth = np.asarray(y_true) == positive
+    return float((costs["fn"] * np.sum(~pred & truth) + costs["fp"] * np.sum(pred & ~truth)) / len(truth))
 
 
 def all_metrics(y_true, proba, y_pred, positive: int, beta: float) -> dict:

@@ -151,7 +151,7 @@ def _run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> Cel
 
 
 def _ordered(values: dict) -> dict:
-    return {m: values[m] for m in M.METRICS}
+    return {m: values.get(m, float("nan")) for m in (*M.METRICS, *M.REPORTED)}
 
 
 def _xy(schema, frame: pd.DataFrame):
