@@ -15,7 +15,9 @@ a JSON file to ``benchmarks/out/``.
     :func:`~gensample.fidelity.structure.dependency_gap`: the Spearman-only gap over the numeric
     pairs, and the default mix (Spearman, Cramer's V, eta). ``real`` is the training minority
     itself against the held-out rows: the noise floor at that size. Time is the whole
-    ``sample_minority`` call (fit and sample), one thread.
+    ``sample_minority`` call (fit and sample), one thread. ``--held N`` scores against N
+    held-out rows instead (a steadier reference for small sizes); ``--arms`` replaces the
+    compared arms (``label=method:param=value,...``), e.g. to compare ARF settings.
 ``time``
     Fit time of ``gensample.fit_generator(..., "arf")`` on one class of 5000 rows x 10 numeric
     columns (the first 10 features of ``/work/shared/datasets/larger/satimage.csv``), default
@@ -31,6 +33,8 @@ a JSON file to ``benchmarks/out/``.
 Reproduce (one core; times in the README)::
 
     nice -n 10 python benchmarks/bench_arf.py planted --sizes 200 1000 --seeds 0 1 2
+    nice -n 10 python benchmarks/bench_arf.py planted --sizes 10 25 50 100 --seeds 0 1 2 3 4 \
+        --held 2000 --arms arf=arf smote=smote --out-name planted_small
     nice -n 10 python benchmarks/bench_arf.py time /work/shared/datasets/larger/satimage.csv --seeds 0 1 2
     nice -n 10 python benchmarks/bench_arf.py keel /work/shared/datasets/keel
 """
@@ -82,20 +86,40 @@ ARMS = {
 }
 
 
+def _arms(specs) -> dict:
+    """``label=method:k=v,k=v`` strings (values parsed as JSON, else kept as text) -> arms."""
+    if not specs:
+        return ARMS
+    arms = {}
+    for spec in specs:
+        label, _, rest = spec.partition("=")
+        method, _, kv = rest.partition(":")
+        params = {"verbose": False} if method == "arf" else {}
+        for item in filter(None, kv.split(",")):
+            k, _, v = item.partition("=")
+            try:
+                params[k] = json.loads(v)
+            except json.JSONDecodeError:
+                params[k] = v
+        arms[label] = (method, params)
+    return arms
+
+
 def planted(args) -> dict:
     from gensample.datasets.planted import planted_table
     from gensample.fidelity.structure import independent_marginals
 
+    arms = _arms(args.arms)
     rows = []
     for n in args.sizes:
         for seed in args.seeds:
             train = planted_table(n, random_state=seed)
-            held = planted_table(n, random_state=1000 + seed)
+            held = planted_table(args.held or n, n_majority=10, random_state=1000 + seed)
             held_min = held[held["y"] == 1].drop(columns="y").reset_index(drop=True)
             train_min = train[train["y"] == 1].drop(columns="y").reset_index(drop=True)
             entry = {"n_minority": n, "seed": seed, "real": _gaps(held_min, train_min)}
             entry["marginals"] = _gaps(held_min, independent_marginals(train_min, n, random_state=seed))
-            for arm, (method, params) in ARMS.items():
+            for arm, (method, params) in arms.items():
                 started = time.perf_counter()
                 result = _quiet_sample(train, "y", method, sampling_strategy={1: 2 * n}, random_state=seed, **params)
                 seconds = time.perf_counter() - started
@@ -108,7 +132,7 @@ def planted(args) -> dict:
         sel = [r for r in rows if r["n_minority"] == n]
         summary[n] = {
             arm: {k: float(np.mean([r[arm][k] for r in sel])) for k in sel[0][arm]}
-            for arm in ("real", "marginals", *ARMS)
+            for arm in ("real", "marginals", *arms)
         }
     print("\nmean over seeds", args.seeds, "(dependency gap to held-out real minority rows; lower is better)")
     print(f"{'n':>6s} {'arm':10s} {'spearman':>9s} {'mixed':>7s} {'seconds':>8s}")
@@ -226,6 +250,11 @@ def main(argv=None) -> int:
     p = sub.add_parser("planted")
     p.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--held", type=int, default=0,
+                   help="held-out real minority rows (default: as many as the training minority)")
+    p.add_argument("--arms", nargs="+", default=None,
+                   help="label=method:k=v,... (default: arf, arf fit_on=all, smote)")
+    p.add_argument("--out-name", default="planted", help="JSON file name under benchmarks/out (arf_NAME.json)")
     p = sub.add_parser("time")
     p.add_argument("csv", type=Path)
     p.add_argument("--rows", type=int, default=5000)
@@ -237,7 +266,7 @@ def main(argv=None) -> int:
     print(f"gensample {gensample.__version__}; command: python {' '.join(sys.argv)}", flush=True)
     result = {"planted": planted, "time": timing, "keel": keel}[args.cmd](args)
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"arf_{args.cmd}.json"
+    path = OUT / f"arf_{getattr(args, 'out_name', args.cmd)}.json"
     path.write_text(json.dumps({"command": " ".join(sys.argv), **result}, indent=1, default=str))
     print(f"wrote {path}")
     return 0
