@@ -86,14 +86,15 @@ class ForestDensity:
         """Probability of each leaf for an unconditional draw or a draw of class ``condition``.
 
         A leaf's weight is its share of its tree's real rows (of class ``condition`` when
-        given), trees counting equally. Leaves under :data:`MIN_LEAF_ROWS` rows count only when
-        no larger leaf holds the class at all (a class of a handful of rows in one model of
-        the whole table).
+        given), each tree weighing ``1 / trees``. Leaves under :data:`MIN_LEAF_ROWS` rows get
+        no weight (their share goes to all other leaves in proportion), except when no larger
+        leaf holds the class at all (a class of a handful of rows in one model of the whole
+        table): then its small leaves are used, and may repeat its rows' values.
         """
         total = self.counts.sum(axis=1)
-        mass = total if condition is None else self.counts[:, int(condition)]
-        per_tree = np.bincount(self.tree, weights=total)
-        w = mass / per_tree[self.tree]
+        # Every real row falls in one leaf of every tree, so a leaf's share of its tree is its
+        # count over the same total for all trees: the counts themselves are the weights.
+        w = total if condition is None else self.counts[:, int(condition)]
         big = np.where(total >= MIN_LEAF_ROWS, w, 0.0)
         if big.sum() > 0:
             w = big
@@ -297,4 +298,10 @@ def _forde(forest, X, n_cont, disc_sizes, y, n_classes, alpha, accuracy, kept_ro
             allowed = (values > lo_all[:, [col]]) & (values <= hi_all[:, [col]])
             freq = freq + alpha * allowed
         probs.append(freq / freq.sum(axis=1, keepdims=True))
+    # Leaves too small to be sampled are not kept (on a wide table they would be most of
+    # the saved arrays), unless some class lives only in them (see ForestDensity.weights).
+    keep = cnt >= MIN_LEAF_ROWS
+    if keep.any() and (counts[keep].sum(axis=0) > 0).all():
+        tree_of, counts, lo, hi, mean, sd = (a[keep] for a in (tree_of, counts, lo, hi, mean, sd))
+        probs = [p[keep] for p in probs]
     return ForestDensity(tree_of, counts, lo, hi, mean, sd, probs, accuracy, kept_round)
