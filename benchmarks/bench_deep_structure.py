@@ -29,7 +29,9 @@ Measures, all against the held-out minority rows (features only):
 * ``gap``: :func:`gensample.fidelity.structure.dependency_gap` (Spearman between numbers,
   bias-corrected Cramer's V between categories, bias-corrected rank correlation ratio between
   a number and a category); ``gap_binned``: the same on rank-quantile-binned V between numbers
-  (sees ``x3``'s non-monotone dependency on ``x1``); the 3 worst pairs;
+  (sees ``x3``'s non-monotone dependency on ``x1``); ``gap_strong``: the gap over the pairs
+  whose held-out association is at least 0.3 in absolute value (on wide tables such as sylva,
+  where most pairs are independent, the plain mean is diluted); the 3 worst pairs;
 * ``band_rule`` (planted only): share of synthetic rows whose ``band`` is ``band_of(x1)``;
 * ``auc``: C2ST detection AUC of ``gensample.fidelity.evaluate(held_out, synthetic)``
   (histogram gradient boosting, 5 folds; 0.5 = indistinguishable); ``coverage``: its PRDC
@@ -49,7 +51,7 @@ Reproduce (2 shared cores: nice, one thread)::
     nice -n 10 python benchmarks/bench_deep_structure.py --sizes 50,200 --seeds 0
     nice -n 10 python benchmarks/bench_deep_structure.py              # 50,200,1000,5000 x 0,1,2
     nice -n 10 python benchmarks/bench_deep_structure.py --real --seeds 0,1,2
-    python benchmarks/bench_deep_structure.py --table                  # (add --real for real sets)
+    python benchmarks/bench_deep_structure.py --table                  # planted + real results
     python benchmarks/bench_deep_structure.py --quick --methods none   # smoke: baselines, 30 rows
 """
 
@@ -86,6 +88,8 @@ GAP_VS_INDEP = 0.5  # (a) gap <= 50 % of independent-marginals' from 200 rows up
 GAP_VS_SMOTE = {200: 1.5, 1000: 1.0, 5000: 1.0}  # (b) gap / SMOTE's gap at most this
 AUC_MARGIN = 0.05  # (c) detection AUC at most SMOTE's + this, 1000+ rows and real sets
 KEY = ("dataset", "size", "seed", "method")
+#: Real association from which a pair counts as "strong" for ``gap_strong``.
+STRONG = 0.3
 
 
 # ====================================================================== data
@@ -178,6 +182,8 @@ def measure(split: Split, synthetic: pd.DataFrame) -> dict:
         "gap_cramer_v": gap_of(pairs, ["cramer_v"]),
         "gap_eta": gap_of(pairs, ["eta"]),
         "gap_binned": gap_of(pairs, ["binned_v"]),
+        "gap_strong": gap_of(pairs, min_real=STRONG),
+        "strong_pairs": int(((main["real"].abs() >= STRONG) & main["difference"].notna()).sum()),
         "worst_pairs": [
             f"{a}~{b} {m} {r:.2f}->{s:.2f}"
             for a, b, m, r, s in main.head(3)[["column_a", "column_b", "measure", "real", "synthetic"]].itertuples(index=False)
@@ -218,8 +224,9 @@ def _commit() -> str:
         root = Path(__file__).resolve().parent.parent
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "gensample"], cwd=root,
-                               capture_output=True, text=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
+                               capture_output=True, text=True).stdout.split("\n")
+        dirty = sorted(line[3:].strip() for line in dirty if line.strip())
+        return head + (" + uncommitted " + ", ".join(dirty) if dirty else "")
     except OSError:
         return "unknown"
 
@@ -294,7 +301,7 @@ def _f(v, digits=3) -> str:
 
 
 # ====================================================================== table
-COLUMNS = [("gap", "dep. gap", 3), ("gap_binned", "binned-V gap", 3), ("band_rule", "band rule", 2),
+COLUMNS = [("gap", "dep. gap", 3), ("gap_strong", "strong-pair gap", 3), ("gap_binned", "binned-V gap", 3), ("band_rule", "band rule", 2),
            ("auc", "C2ST AUC", 3), ("coverage", "coverage", 2), ("dcr", "DCR ratio", 2), ("seconds", "s", 1)]
 
 
@@ -336,8 +343,8 @@ def table(records: list[dict]) -> str:
     lines = []
     for dataset in sorted({k[0] for k in groups}, key=lambda d: (d != "planted", d)):
         lines.append(f"\n**{dataset}** (held-out minority rows as reference; mean ± sd over seeds)\n")
-        lines.append("| rows | method | ok/cells | " + " | ".join(c[1] for c in COLUMNS[:2])
-                     + " | ÷ indep. | ÷ SMOTE | " + " | ".join(c[1] for c in COLUMNS[2:]) + " | made by |")
+        lines.append("| rows | method | ok/cells | " + " | ".join(c[1] for c in COLUMNS[:3])
+                     + " | ÷ indep. | ÷ SMOTE | " + " | ".join(c[1] for c in COLUMNS[3:]) + " | made by |")
         lines.append("|" + "---|" * (len(COLUMNS) + 6))
         for (d, size, method) in sorted((k for k in groups if k[0] == dataset), key=lambda k: (k[1], _order(k[2]))):
             g = groups[(d, size, method)]
@@ -348,11 +355,11 @@ def table(records: list[dict]) -> str:
             vals = {name: _mean_sd([c.get(name) for c in ok], digits) for name, _, digits in COLUMNS}
             ratio_i = "-" if method == "independent-marginals" else _mean_sd(g["ratio_indep"], 2)
             ratio_s = "-" if method == "smote" else _mean_sd(g["ratio_smote"], 2)
-            lines.append(f"| {size} | {method} | {len(ok)}/{len(g['cells'])} | {vals['gap']} | {vals['gap_binned']} | "
+            lines.append(f"| {size} | {method} | {len(ok)}/{len(g['cells'])} | {vals['gap']} | {vals['gap_strong']} | {vals['gap_binned']} | "
                          f"{ratio_i} | {ratio_s} | {vals['band_rule']} | {vals['auc']} | {vals['coverage']} | "
                          f"{vals['dcr']} | {vals['seconds']} | {note} |")
     lines.append("")
-    lines.append(f"From code at commit(s) {', '.join(commits)}.")
+    lines.append("From code at: " + "; ".join(commits) + ".")
     lines.extend(checks(groups))
     return "\n".join(lines)
 
@@ -467,6 +474,9 @@ def parse(argv=None):
     else:
         args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     args.datasets = ([] if args.no_larger else list(REAL_SETS)) + [k.strip() for k in args.keel.split(",") if k.strip()]
+    # --table without --out reads planted and real results together, so that check (c)
+    # sees satimage/sylva next to the planted sizes.
+    args.table_paths = [args.out] if args.out else [OUT / "deep_structure.jsonl", OUT / "deep_structure_real.jsonl"]
     if args.out is None:
         stem = "deep_structure" + ("_real" if args.real else "") + ("_quick" if args.quick else "")
         args.out = str(OUT / f"{stem}.jsonl")
@@ -476,9 +486,10 @@ def parse(argv=None):
 def main(argv=None) -> int:
     args = parse(argv)
     if args.table:
-        records = read_records(Path(args.out))
+        paths = args.table_paths
+        records = [r for p in paths for r in read_records(Path(p))]
         if not records:
-            print(f"no records in {args.out}", file=sys.stderr)
+            print(f"no records in {', '.join(map(str, paths))}", file=sys.stderr)
             return 1
         print(table(records))
         return 0

@@ -308,9 +308,18 @@ def dependency_gap(
     return (gap, pairs) if return_pairs else gap
 
 
-def gap_of(pairs: pd.DataFrame, measures: Sequence[str] = DEFAULT_MEASURES) -> float:
-    """Mean ``difference`` of a :func:`dependency_pairs` frame over ``measures`` (NaN: no pair)."""
-    d = pairs.loc[pairs["measure"].isin(list(measures)), "difference"].dropna()
+def gap_of(pairs: pd.DataFrame, measures: Sequence[str] = DEFAULT_MEASURES, *, min_real: float = 0.0) -> float:
+    """Mean ``difference`` of a :func:`dependency_pairs` frame over ``measures`` (NaN: no pair).
+
+    ``min_real`` keeps only the pairs whose real association is at least this strong (in
+    absolute value). On wide tables where most pairs are independent, the plain mean is
+    diluted by those pairs; the gap over the strong pairs says whether the dependencies that
+    exist were kept.
+    """
+    keep = pairs["measure"].isin(list(measures))
+    if min_real > 0:
+        keep &= pairs["real"].abs() >= min_real
+    d = pairs.loc[keep, "difference"].dropna()
     return float(d.mean()) if len(d) else float("nan")
 
 
