@@ -61,7 +61,10 @@ class GenerativeOverSampler(BaseOverSampler):
         Fidelity check of the new rows (None: on for deep methods), as in
         :func:`gensample.sample_minority`; deep rows that collapse or copy are replaced by SMOTE's.
     gate : {"auto", "vs-smote", None}, default="auto"
-        The vs-smote gate of :func:`gensample.sample_minority` ("auto": on for deep methods).
+        The vs-smote gate of :func:`gensample.sample_minority` ("auto": on for deep methods):
+        a deep method is kept unless its rows train a worse classifier than SMOTE's in inner
+        cross-validation. With ``fallback=False`` the default gate only reports its verdict
+        (warned, in ``gate_``); ``"vs-smote"`` makes it binding (an error).
 
     Attributes
     ----------
@@ -77,6 +80,9 @@ class GenerativeOverSampler(BaseOverSampler):
         classes needed different ones).
     fallback_ : str or None
         Why another method than ``method`` was used in the last ``fit_resample``, if it was.
+    gate_ : dict
+        ``{label: GateDecision}`` of the vs-smote gate in the last ``fit_resample`` (empty when
+        it did not run); see :class:`gensample.fidelity.gate.GateDecision`.
 
     Notes
     -----
@@ -216,6 +222,7 @@ class GenerativeOverSampler(BaseOverSampler):
         )
         self.method_used_ = result.method_used
         self.fallback_ = result.fallback
+        self.gate_ = result.gate
         augmented = result.augmented
         y_res = augmented[_TARGET].to_numpy()
         X_res = augmented[features]

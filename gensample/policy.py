@@ -11,9 +11,15 @@ The rules, in order:
    used.
 3. **Fidelity gate.** When the fidelity check (``check=True``) finds mode collapse or copied
    rows in a deep method's output, the same replacement is used (see :mod:`gensample.fidelity`).
+4. **vs-smote gate.** When the vs-smote gate (:func:`gensample.fidelity.gate.vs_smote`) finds
+   that the deep method's rows do worse than SMOTE's, ``smote`` makes the class's rows.
 
-With ``fallback=False`` each of these raises a :class:`~gensample.errors.GensampleError`
-instead. A fallback is never silent: it is warned, stored in ``SampleResult.fallback`` and
+With ``fallback=False`` rules 1 and 2 raise a :class:`~gensample.errors.GensampleError`
+instead: the method cannot make the rows. Rules 3 and 4 judge rows the method *can* make, so
+with ``fallback=False`` they raise only when the user asked for that gate explicitly
+(``check=True``, ``gate="vs-smote"``); under the defaults the verdict is warned and recorded,
+and the method's own rows are kept (a user who turned the fallback off asked for them).
+A fallback is never silent: it is warned, stored in ``SampleResult.fallback`` and
 per class in ``SampleResult.per_class``, printed by the CLI and written to provenance.
 """
 
@@ -72,12 +78,61 @@ def after_failure(method: str, labels: list, n_rows: int, error: BaseException, 
     return Decision(other, reason)
 
 
-def after_gate(method: str, label, verdict: str, allow: bool) -> Decision:
-    """Rule 3: the fidelity gate rejected ``method``'s rows for class ``label``."""
+def after_gate(method: str, label, verdict: str, allow: bool, explicit: bool = True) -> Decision:
+    """Rule 3: the fidelity gate rejected ``method``'s rows for class ``label``.
+
+    With ``allow=False`` it raises when the check was asked for (``explicit``); otherwise the
+    rows are kept and the returned reason says so.
+    """
     reason = f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); used {FALLBACK_METHOD!r} instead"
+    if not allow and not explicit:
+        return Decision(method, f"fidelity gate would reject {method!r} for class {label!r} ({verdict}); kept its "
+                                "rows: fallback=False asks for the method's own rows (check=True makes the check binding)")
     if not allow:
         raise GenerationError(
             f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); "
             "pass fallback=True to use 'smote' instead, or check=False and gate=None to keep its rows"
         )
     return Decision(FALLBACK_METHOD, reason)
+
+
+def after_vs_smote(decision, allow: bool, explicit: bool):
+    """Rule 4: settle the vs-smote gate's ``decision`` (a :class:`~gensample.fidelity.gate.GateDecision`).
+
+    Parameters
+    ----------
+    decision : GateDecision
+        The gate's record; its ``used`` is the gate's own choice.
+    allow : bool
+        ``fallback`` as given.
+    explicit : bool
+        Whether the user passed ``gate="vs-smote"`` (rather than the default "auto").
+
+    Returns
+    -------
+    (Decision, GateDecision)
+        Who makes the rows (with the reason when it is not the asked method), and the record
+        with ``used`` and ``binding`` settled.
+
+    Raises
+    ------
+    GenerationError
+        The gate, asked for explicitly, did not pass the method and ``fallback=False``.
+    """
+    from dataclasses import replace
+
+    asked = decision.asked
+    if decision.passed:
+        return Decision(asked), replace(decision, used=asked, binding=True)
+    if decision.passed is None and not explicit:
+        # The gate found nothing against the method the user asked for.
+        return Decision(asked), replace(decision, used=asked, binding=False)
+    if allow:
+        final = replace(decision, used=FALLBACK_METHOD, binding=True)
+        return Decision(FALLBACK_METHOD, final.message()), final
+    if explicit:
+        raise GenerationError(
+            f"vs-smote gate, class {decision.label!r}: {decision.verdict()}; pass fallback=True to use "
+            f"{FALLBACK_METHOD!r} instead, or gate=None to keep {asked!r}'s rows"
+        )
+    return Decision(asked), replace(decision, used=asked, binding=False)

@@ -45,6 +45,11 @@ class SampleResult:
         Decisions taken for the user, in words.
     fidelity : FidelityReport or None
         The fidelity report, when a check ran.
+    gate : dict
+        ``{label: GateDecision}`` for each class the vs-smote gate judged (deep methods):
+        the method asked and used, why (a code), the evidence (both methods' inner-CV PR-AUC
+        per fold, resemblance scores) and whether the verdict was binding. Empty when no
+        gate ran.
     """
 
     synthetic: pd.DataFrame
@@ -62,6 +67,7 @@ class SampleResult:
     warnings: list = field(default_factory=list)
     fidelity: Any = None
     extra: dict = field(default_factory=dict)
+    gate: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
     _original: pd.DataFrame | None = field(default=None, repr=False)
     _removed_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
@@ -123,6 +129,9 @@ class SampleResult:
             lines.append(f"removed by cleaning: {len(self.removed_index)} original row(s) (see removed_index)")
         if self.fallback:
             lines.append(f"fallback: {self.fallback}")
+        for decision in self.gate.values():
+            if decision.message() not in (self.fallback or "") and decision.message() not in self.warnings:
+                lines.append(f"gate: {decision.message()}")
         if self.fidelity is not None:
             verdict = self.fidelity.verdict
             lines.append("fidelity: passed" if self.fidelity.passed else f"fidelity: FAILED - {verdict}")

@@ -413,36 +413,43 @@ def test_check_rows_gate_rejects_collapsed_rows(fake_deep):
     assert gate_verdict(ok) is None or "copies" not in gate_verdict(ok)
 
 
-def test_vs_smote_gate_keeps_smote_against_a_collapsing_generator(fake_deep):
+def test_vs_smote_resemblance_rule_keeps_smote_against_a_collapsing_generator(fake_deep):
+    # The resemblance test (the gate's only test before the utility test; its rule is kept
+    # as rule="resemblance"). The utility test and the default rule: tests/test_gate.py.
     data = _table(np.random.default_rng(1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = vs_smote(data, "y", "pos", "collapse-test", random_state=0)
-    assert not result.keep_deep and result.method_kept == "smote"
-    assert result.holdout_rows == 36 and result.train_rows == 84
-    assert result.deep["score"] < result.smote["score"] - 0.5
-    assert result.deep["mode_collapse"]
-    assert "vs-smote gate" in result.reason and "used 'smote'" in result.reason
-    assert result.verdict.startswith("vs-smote: ") and "used 'smote'" not in result.verdict
+        result = vs_smote(data, "y", "pos", "collapse-test", random_state=0, rule="resemblance",
+                          tests=("resemblance",))
+    assert result.passed is False and result.used == "smote" and result.why == "resemblance-not-better"
+    r = result.evidence["resemblance"]
+    assert r["holdout_rows"] == 36 and r["train_rows"] == 84
+    assert r["deep"]["score"] < r["smote"]["score"] - 0.5
+    assert r["deep"]["mode_collapse"]
+    assert result.message().startswith("vs-smote gate") and result.message().endswith("used 'smote' instead")
+    assert "matched 36 held-out rows no better" in result.verdict() and "used" not in result.verdict()
     d = result.to_dict()
     json.dumps(d, allow_nan=False)
-    assert set(d["deep"]) >= {"score", "coverage", "auc"} and set(d["smote"]) >= {"score", "coverage", "auc"}
+    assert set(d["evidence"]["resemblance"]["deep"]) >= {"score", "coverage", "auc"}
+    assert set(d["evidence"]["resemblance"]["smote"]) >= {"score", "coverage", "auc"}
 
 
-def test_vs_smote_gate_needs_a_margin(fake_deep):
+def test_vs_smote_resemblance_rule_needs_a_margin(fake_deep):
     data = _table(np.random.default_rng(2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tie = vs_smote(data, "y", "pos", "smote-in-disguise", random_state=0)
-        lenient = vs_smote(data, "y", "pos", "smote-in-disguise", random_state=0, margin=-1.0)
-    assert not tie.keep_deep  # as good as SMOTE is not better than SMOTE by the margin
-    assert lenient.keep_deep and lenient.reason is None
+        tie = vs_smote(data, "y", "pos", "smote-in-disguise", random_state=0, rule="resemblance",
+                       tests=("resemblance",))
+        lenient = vs_smote(data, "y", "pos", "smote-in-disguise", random_state=0, rule="resemblance",
+                           tests=("resemblance",), margin=-1.0)
+    assert not tie.passed  # as good as SMOTE is not better than SMOTE by the margin
+    assert lenient.passed and lenient.used == "smote-in-disguise"
 
 
 def test_vs_smote_gate_on_a_tiny_class(fake_deep):
     data = _table(np.random.default_rng(3), n_min=11)
-    result = vs_smote(data, "y", "pos", "collapse-test", random_state=0)
-    assert not result.keep_deep and "too few" in result.reason
+    result = vs_smote(data, "y", "pos", "collapse-test", random_state=0, rule="resemblance", tests=("resemblance",))
+    assert result.passed is None and "too few" in result.evidence["resemblance"]["skipped"]
     with pytest.raises(ParameterError):
         vs_smote(data, "y", "pos", "collapse-test", holdout=1.5)
 
@@ -499,7 +506,13 @@ def test_sample_minority_gate_replaces_collapsed_deep_rows(fake_deep):
     record = result.to_dict()
     assert record["fidelity"]["passed"] in (True, False) and record["extra"]["rejected"]["pos"]["summary"]
     with pytest.raises(gensample.GensampleError, match="fidelity gate rejected"):
-        sample_minority(data, "y", "collapse-test", random_state=0, gate=None, fallback=False)
+        sample_minority(data, "y", "collapse-test", random_state=0, gate=None, fallback=False, check=True)
+    # Under the default check (not asked for), fallback=False keeps the method's own rows and
+    # reports the verdict (issue 10: a gate the user never asked for must not raise).
+    with pytest.warns(gensample.generators.base.GensampleWarning, match="fidelity gate would reject"):
+        own = sample_minority(data, "y", "collapse-test", random_state=0, gate=None, fallback=False)
+    assert own.method_used == "collapse-test" and own.fallback is None
+    assert own.extra["rejected"]["pos"]["kept"] is True and own.fidelity.mode_collapse
 
 
 def test_sample_minority_vs_smote_gate_by_default_for_deep(fake_deep):
@@ -508,8 +521,10 @@ def test_sample_minority_vs_smote_gate_by_default_for_deep(fake_deep):
         warnings.simplefilter("ignore")
         result = sample_minority(data, "y", "collapse-test", random_state=0, check=False)
     gate = result.extra["vs_smote"]["pos"]
-    assert gate["keep_deep"] is False and gate["smote"]["score"] > gate["deep"]["score"]
-    assert result.method_used == "smote" and "vs-smote" in result.fallback
+    assert gate["asked"] == "collapse-test" and gate["used"] == result.method_used
+    assert len(gate["evidence"]["utility"]["deep"]) == 3 and gate["evidence"]["resemblance"]["smote"]["score"] > \
+        gate["evidence"]["resemblance"]["deep"]["score"]
+    assert (result.method_used == "smote") == (gate["passed"] is False)
     smote = sample_minority(data, "y", "smote", random_state=0)
     assert "vs_smote" not in smote.extra and smote.fidelity is None  # SMOTE family: no gate, check on request
     checked = sample_minority(data, "y", "smote", random_state=0, check=True)
