@@ -238,3 +238,27 @@ def test_bench_quick_baselines_and_resume(tmp_path, capsys):
     assert "unknown method" in last["error"]
     table = bench.table([json.loads(line) for line in out.read_text().splitlines()])
     assert "no-such-method" in table and "errors: UnknownMethodError" in table
+
+
+def test_bench_checks_pass_and_fail():
+    bench = _bench()
+    gaps = {"independent-marginals": 0.40, "smote": 0.10, "wgan-gp": 0.12, "ctgan": 0.09, "tvae": 0.30}
+    aucs = {"independent-marginals": 0.95, "smote": 0.70, "wgan-gp": 0.74, "ctgan": 0.80, "tvae": 0.72}
+    records = []
+    for size in (200, 1000, 5000):
+        for seed in (0, 1):
+            for m, g in gaps.items():
+                # wgan-gp: 1.2x SMOTE's gap, within 1.5x at 200 rows, over 1.0x at 1000+.
+                records.append({"dataset": "planted", "size": size, "seed": seed, "method": m, "status": "ok",
+                                "method_used": m, "gap": g, "auc": aucs[m]})
+    records.append({"dataset": "planted", "size": 200, "seed": 0, "method": "arf", "status": "ok",
+                    "method_used": "smote", "gap": 0.1, "auc": 0.7})
+    lines = "\n".join(bench.checks(bench.summarise(records)))
+    assert "  ctgan: 200: PASS (0.22); 1000: PASS (0.22); 5000: PASS (0.22)" in lines  # (a)
+    assert "  tvae: 200: FAIL (0.75)" in lines
+    assert "  ctgan: PASS - 200: PASS (0.90 vs 1.5)" in lines  # (b)
+    assert "  wgan-gp: FAIL - 200: PASS (1.20 vs 1.5); 1000: FAIL (1.20 vs 1.0)" in lines
+    assert "=> (b) not met: passing ctgan" in lines
+    assert "planted 1000: FAIL (0.800 vs 0.700)" in lines and "planted 1000: PASS (0.740 vs 0.700)" in lines  # (c)
+    assert "arf: 200: n/a (fell back to smote)" in lines
+    assert "satimage, sylva: not run" in lines
