@@ -71,7 +71,7 @@ def planted_table(
     probability 0.6 (``mu = -2.5``), ``c = 1`` with probability 0.4 (``mu = +2.5``); then
 
     * ``x1 ~ N(mu_c, 1)``: two separated modes;
-    * ``x2 = 0.9 * x1 + N(0, 0.4)``: linear dependency on ``x1`` (Spearman about 0.99);
+    * ``x2 = 0.9 * x1 + N(0, 0.4)``: linear dependency on ``x1`` (Spearman about 0.98);
     * ``x3 = (x1 - mu_c) ** 2 + N(0, 0.3)``: non-linear dependency, zero correlation with
       ``x1`` within a cluster but a clear dependency on ``|x1 - mu_c|``;
     * ``x4 = exp(0.4 * x2) + N(0, 0.2)``: skewed, lognormal-like, monotone in ``x2``;
