@@ -22,6 +22,12 @@ a JSON file to ``benchmarks/out/``.
     Fit time of ``gensample.fit_generator(..., "arf")`` on one class of 5000 rows x 10 numeric
     columns (the first 10 features of ``/work/shared/datasets/larger/satimage.csv``), default
     parameters, one thread, per seed.
+``modes``
+    Downstream PR-AUC with ``bench_deep.py modes``'s protocol (its six KEEL sets, one
+    stratified 70/30 split and one draw of the training minority per seed of ``--splits``,
+    the minority cut to ``--sizes`` rows, a 100-tree random forest scored on the test split),
+    arf (``fit_on`` minority and all, ``min_rows=2``) against SMOTE. Decides ``min_rows`` and
+    ``fit_on`` the way the deep methods' were decided.
 ``keel``
     Every KEEL set: ``sample_minority(df, "Class", "arf", random_state=0)`` at the defaults
     (fallback on), checked with ``bench_keel_family.check`` (dtypes, whole in-range integers,
@@ -37,6 +43,7 @@ Reproduce (one core; times in the README)::
         --held 2000 --arms arf=arf smote=smote --out-name planted_small
     nice -n 10 python benchmarks/bench_arf.py time /work/shared/datasets/larger/satimage.csv --seeds 0 1 2
     nice -n 10 python benchmarks/bench_arf.py keel /work/shared/datasets/keel
+    nice -n 10 python benchmarks/bench_arf.py modes /work/shared/datasets/keel --sizes 10 25 50 100
 """
 
 from __future__ import annotations
@@ -244,6 +251,57 @@ def keel(args) -> dict:
     return {"runs": out, "summary": summary}
 
 
+# ====================================================================== modes / min_rows
+def modes(args) -> dict:
+    """bench_deep's ``modes`` protocol (same sets, split, minority draw, classifier) for arf."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_deep import MODE_SETS, load, minority_label, pr_auc
+    from sklearn.model_selection import train_test_split
+
+    rows = []
+    for split in args.splits:
+        for name in args.sets or MODE_SETS:
+            df = load(Path(args.folder), name)
+            pos = minority_label(df)
+            train, test = train_test_split(df, test_size=0.3, stratify=df["Class"], random_state=split)
+            for size in args.sizes:
+                tr_pos = train[train["Class"] == pos]
+                if size > len(tr_pos):
+                    continue
+                tr = pd.concat([train[train["Class"] != pos], tr_pos.sample(size, random_state=split)])
+                for arm, fit_on in (("smote", None), *(("arf", f) for f in args.fit_on)):
+                    params = {} if arm == "smote" else {"fit_on": fit_on, "verbose": False, "min_rows": 2}
+                    started = time.perf_counter()
+                    try:
+                        res = _quiet_sample(tr, "Class", arm, random_state=split, **params)
+                        score, used = pr_auc(res.augmented, test, pos, seed=split), res.method_used
+                    except Exception as exc:  # recorded, not hidden
+                        score, used = float("nan"), f"error: {type(exc).__name__}: {exc}"
+                    row = {"set": name, "size": size, "split": split, "method": arm, "fit_on": fit_on or "-",
+                           "pr_auc": round(score, 4), "seconds": round(time.perf_counter() - started, 2),
+                           "method_used": used}
+                    print(json.dumps(row, default=str), flush=True)
+                    rows.append(row)
+    frame = pd.DataFrame(rows)
+    smote = frame[frame["method"] == "smote"].set_index(["set", "size", "split"])["pr_auc"]
+    arf = frame[frame["method"] == "arf"].copy()
+    arf["gap"] = [r.pr_auc - smote.get((r.set, r.size, r.split), np.nan) for r in arf.itertuples()]
+    summary = {}
+    print("\nPR-AUC gap to SMOTE (arf - smote), median over set x split; mean PR-AUC; arf >= smote count")
+    for (fit_on, size), g in arf.groupby(["fit_on", "size"]):
+        sm = frame[(frame["method"] == "smote") & (frame["size"] == size)]["pr_auc"]
+        summary[f"{fit_on}/{size}"] = {
+            "median_gap": float(g["gap"].median()), "mean_arf": float(g["pr_auc"].mean()),
+            "mean_smote": float(sm.mean()), "arf_at_least_smote": int((g["gap"] >= 0).sum()), "cells": len(g),
+            "median_seconds": float(g["seconds"].median()),
+        }
+        v = summary[f"{fit_on}/{size}"]
+        print(f"fit_on={fit_on:8s} size={size:4d} gap {v['median_gap']:+.3f}  arf {v['mean_arf']:.3f} "
+              f"smote {v['mean_smote']:.3f}  arf>=smote {v['arf_at_least_smote']}/{v['cells']}  "
+              f"{v['median_seconds']:.1f}s")
+    return {"rows": rows, "summary": summary}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -262,9 +320,15 @@ def main(argv=None) -> int:
     p = sub.add_parser("keel")
     p.add_argument("folder", type=Path)
     p.add_argument("--limit", type=int, default=0)
+    p = sub.add_parser("modes")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--sets", nargs="*")
+    p.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
+    p.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--fit-on", nargs="+", default=["minority", "all"], choices=["minority", "all"])
     args = parser.parse_args(argv)
     print(f"gensample {gensample.__version__}; command: python {' '.join(sys.argv)}", flush=True)
-    result = {"planted": planted, "time": timing, "keel": keel}[args.cmd](args)
+    result = {"planted": planted, "time": timing, "keel": keel, "modes": modes}[args.cmd](args)
     OUT.mkdir(exist_ok=True)
     path = OUT / f"arf_{getattr(args, 'out_name', args.cmd)}.json"
     path.write_text(json.dumps({"command": " ".join(sys.argv), **result}, indent=1, default=str))
