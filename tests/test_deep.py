@@ -246,10 +246,10 @@ def test_parameters_are_validated_before_training():
 
 def test_progress_bar_shows_and_verbose_false_silences_it(capsys):
     data = make_numeric()
-    run(data, "label", "wgan-gp", min_rows=10, verbose=True)
+    run(data, "label", "wgan-gp", min_rows=10, verbose=True, fit_on="all")
     err = capsys.readouterr().err
-    assert "wgan-gp all classes" in err and "epoch" in err  # fit_on="all", wgan-gp's default
-    run(data, "label", "wgan-gp", min_rows=10, verbose=True, fit_on="minority")
+    assert "wgan-gp all classes" in err and "epoch" in err
+    run(data, "label", "wgan-gp", min_rows=10, verbose=True)  # fit_on="minority", wgan-gp's default
     assert "wgan-gp class 1" in capsys.readouterr().err
     run(data, "label", "wgan-gp", min_rows=10, verbose=False)
     assert capsys.readouterr().err == ""
@@ -289,7 +289,7 @@ def test_wgan_gp_starts_from_the_class_marginals(fit_on):
         "kind": cat,
         "label": y,
     })
-    res = run(data, "label", "wgan-gp", steps=1, fit_on=fit_on, min_rows=10,
+    res = run(data, "label", "wgan-gp", steps=1, fit_on=fit_on, min_rows=10, prior=True,
               sampling_strategy={1: n - m + 3000})
     syn, real = res.synthetic, data[data["label"] == 1]
     shares = syn["kind"].value_counts(normalize=True)
@@ -305,13 +305,14 @@ def test_wgan_gp_starts_from_the_class_marginals(fit_on):
 def test_wgan_gp_prior_is_part_of_the_saved_state():
     data = make_mixed(n=240, minority=60, missing=False)  # fit() directly: no imputation step
     table = gensample.TableSchema.infer(data, "Class").encode(data)
-    gen = gensample.registry.get("wgan-gp")(steps=2, verbose=False, fit_on="minority")
+    gen = gensample.registry.get("wgan-gp")(steps=2, verbose=False, fit_on="minority", prior=True)
     gen.fit(table, [1], np.random.default_rng(0))
     model = gen.models_[1]["model"]
     config, arrays = gen._model_state(model)
-    assert config["architecture"] == 2
+    assert config["architecture"] == 3 and config["prior"] is True
     assert {"generator.prior.mean", "generator.prior.scale", "generator.prior.logits"} <= set(arrays)
     # A state from the first layout (no prior) is refused with a message that says what to do.
     old = {k: v for k, v in arrays.items() if ".prior." not in k}
-    with pytest.raises(gensample.errors.ModelLoadError, match="fit it again"):
-        gen._model_from_state({**config, "architecture": 1}, old)
+    for layout in (1, 2):
+        with pytest.raises(gensample.errors.ModelLoadError, match="fit it again"):
+            gen._model_from_state({**config, "architecture": layout}, old)

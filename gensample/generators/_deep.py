@@ -89,9 +89,12 @@ class DeepGenerator(Generator):
         ``models_`` (keyed by class code, or ``"all"``).
         """
         self._validate_params()
+        # The classes this fit is for: a model's held-out validation looks at these.
+        self.fit_codes_ = [int(c) for c in codes]
         if self.params["fit_on"] == "all":
             layout = Layout.fit(table.numeric, table.categorical, table.schema)
             classes = [int(c) for c in np.unique(table.y)]
+            self.fit_classes_ = classes
             y = np.searchsorted(classes, table.y)
             seed = int(rng.integers(0, 2**31 - 1))
             model = self._fit_model(layout, table.numeric, table.categorical, y, len(classes), seed, "all classes")
