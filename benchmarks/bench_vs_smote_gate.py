@@ -51,9 +51,9 @@ KEEL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "keel"
 DEFAULT_SETS = ("glass2", "ecoli-0-3-4_vs_5", "winequality-red-8_vs_6", "glass6", "yeast-1_vs_7",
                 "new_thyroid2", "ecoli3", "abalone9-18", "flare-F", "yeast-2_vs_4", "ecoli1", "haberman")
 
-#: (rule, n_se) pairs replayed on the stored evidence.
-RULES = [("not-worse", 0.0), ("not-worse", 0.5), ("not-worse", 1.0), ("not-worse", 2.0),
-         ("better", 0.0), ("better", 1.0)]
+#: (rule, n_se, tolerance) replayed on the stored evidence.
+RULES = [("not-worse", 0.0, 0.0), ("not-worse", 0.0, 0.01), ("not-worse", 0.0, 0.02), ("not-worse", 0.5, 0.0),
+         ("not-worse", 1.0, 0.0), ("not-worse", 2.0, 0.0), ("better", 0.0, 0.0), ("better", 1.0, 0.0)]
 
 
 def pr_auc(train: pd.DataFrame, test: pd.DataFrame, target: str, positive) -> dict:
@@ -108,14 +108,14 @@ def run_dataset(name: str, method: str, params: dict, outer: int, seed: int) -> 
     return rows
 
 
-def keeps(row: dict, rule: str, n_se: float) -> bool:
+def keeps(row: dict, rule: str, n_se: float, tolerance: float = 0.0) -> bool:
     from gensample.fidelity.gate import PASSED, UNDECIDED, judge
 
     if rule == "always":
         return True
     if rule == "never":
         return False
-    why = judge(row["evidence"], rule, n_se=n_se)
+    why = judge(row["evidence"], rule, n_se=n_se, tolerance=tolerance)
     # The default gate keeps the asked method when it cannot judge it (policy.after_vs_smote).
     return why in PASSED or why in UNDECIDED
 
@@ -129,7 +129,7 @@ def summarise(rows: list[dict]) -> str:
              f"raw {method} fell back in {(t['deep_used'] != method).sum()} folds; mean seconds per fold: "
              f"{method} fit {t['seconds_deep'].mean():.1f}, gate (utility, 3 inner deep fits) "
              f"{t['seconds_gate'].mean():.1f}"]
-    rules = [("always", 0.0), ("never", 0.0)] + RULES
+    rules = [("always", 0.0, 0.0), ("never", 0.0, 0.0)] + RULES
     for clf in ("rf", "lr"):
         deep = t["pr_auc_deep"].map(lambda d: d[clf]).to_numpy()
         smote = t["pr_auc_smote"].map(lambda d: d[clf]).to_numpy()
@@ -138,11 +138,11 @@ def summarise(rows: list[dict]) -> str:
                      "(mean >= -0.01 and worst >= -0.05)")
         lines.append("| rule | mean gap to smote | worst set (gap) | best set (gap) | deep kept (folds) | target met |")
         lines.append("|---|---|---|---|---|---|")
-        for rule, n_se in rules:
-            kept = np.array([keeps(r, rule, n_se) for r in rows])
+        for rule, n_se, tol in rules:
+            kept = np.array([keeps(r, rule, n_se, tol) for r in rows])
             gated = np.where(kept, deep, smote)
             per = pd.DataFrame({"dataset": t["dataset"], "gap": gated - smote}).groupby("dataset", sort=False)["gap"].mean()
-            label = rule if rule in ("always", "never") else f"{rule}, {n_se:g} SE"
+            label = rule if rule in ("always", "never") else f"{rule}, {n_se:g} SE" + (f" + {tol:g}" if tol else "")
             met = per.mean() >= -0.01 and per.min() >= -0.05
             lines.append(f"| {label} | {per.mean():+.4f} | {per.idxmin()} ({per.min():+.3f}) | {per.idxmax()} "
                          f"({per.max():+.3f}) | {kept.sum()}/{len(kept)} | {'yes' if met else 'no'} |")

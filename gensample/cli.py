@@ -65,12 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a method parameter, e.g. --param k_neighbors=3 (repeatable)")
     p.add_argument("--categorical", default=None, help="comma-separated columns to treat as categorical")
-    p.add_argument("--no-fallback", action="store_true", help="fail instead of falling back to SMOTE")
+    p.add_argument("--no-fallback", action="store_true",
+                   help="fail instead of falling back to SMOTE when the method cannot make the rows; the default "
+                        "gate and check then only report their verdict (--gate vs-smote / --check make it binding)")
     p.add_argument("--check", dest="check", action="store_true", default=None,
                    help="fidelity-check the new rows (default for deep methods)")
     p.add_argument("--no-check", dest="check", action="store_false", help="skip the fidelity check")
     p.add_argument("--gate", default="auto", choices=["auto", "vs-smote", "none"],
-                   help="vs-smote gate for deep methods (auto: on for deep methods)")
+                   help="vs-smote gate for deep methods: keep the method unless its rows train a worse classifier "
+                        "than SMOTE's in inner cross-validation (auto: on for deep methods; the verdict is printed)")
     p.add_argument("--out", required=True, help="output file (.csv or .parquet); provenance JSON is written beside it")
     p.add_argument("--flag-synthetic", action="store_true", help="add a boolean column is_synthetic")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")

@@ -222,3 +222,27 @@ def test_real_deep_methods_with_fallback_false_keep_their_rows_on_a_mixed_table(
     if not d.passed:
         assert any(d.message() in str(w.message) for w in caught)
     assert list(result.synthetic.dtypes) == list(data.dtypes)
+
+
+def test_each_class_of_a_multiclass_table_is_judged_on_its_own(fake_deep):
+    parts = [table(n_min=40, n_maj=0, seed=5).assign(y="a"), table(n_min=0, n_maj=200, seed=6).assign(y="b")]
+    third = table(n_min=60, n_maj=0, seed=7).assign(y="c")
+    third["x2"] += 2.5
+    data = pd.concat(parts + [third], ignore_index=True).sample(frac=1.0, random_state=0).reset_index(drop=True)
+    result = quiet(sample_minority, data, "y", "disguised-smote-test", random_state=0, check=False)
+    assert set(result.gate) == {"a", "c"}  # the majority gets no rows, so no verdict
+    for label, d in result.gate.items():
+        assert d.label == label and d.evidence["utility"]["rows"] == (data["y"] == label).sum()
+
+
+def test_cli_prints_the_gate_verdict(fake_deep, tmp_path, capsys):
+    from gensample.cli import main
+
+    table(seed=3).to_csv(tmp_path / "t.csv", index=False)
+    code = main(["sample", str(tmp_path / "t.csv"), "--target", "y", "--method", "mirrored-test", "--no-fallback",
+                 "--no-check", "--seed", "0", "--out", str(tmp_path / "out.csv")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "method: mirrored-test" in out and "vs-smote gate, class 'pos'" in out and "anyway" in out
+    saved = json.loads((tmp_path / "out.csv.provenance.json").read_text())
+    assert "vs-smote gate" in json.dumps(saved)

@@ -71,6 +71,9 @@ MIN_HOLDOUT = 10
 RULES = ("not-worse", "better", "resemblance")
 #: The default rule (chosen from the KEEL measurement of ``benchmarks/bench_vs_smote_gate.py``).
 DEFAULT_RULE = "not-worse"
+#: The default rule's allowance: ``DEFAULT_N_SE`` standard errors plus ``DEFAULT_TOLERANCE``.
+DEFAULT_N_SE = 1.0
+DEFAULT_TOLERANCE = 0.0
 #: Inner folds of the utility test: cheap by default (3 deep fits per class).
 UTILITY_SPLITS = 3
 UTILITY_REPEATS = 1
@@ -197,7 +200,7 @@ class GateDecision:
             }[self.why]
             text = (f"{asked}'s rows {words} (mean {u['metric']} of {u['estimator']} {u['deep_mean']:.3f} vs "
                     f"{u['smote_mean']:.3f} over {u['folds']} inner folds; difference {u['difference']:+.3f}, "
-                    f"{self.evidence['n_se']:g} SE = {self.evidence['n_se'] * u['se']:.3f})")
+                    f"allowed {self._allowance(u['se']):.3f})")
         elif self.why in ("resemblance-better", "resemblance-not-better"):
             d, s = r["deep"], r["smote"]
             text = (f"{asked}'s rows matched {r['holdout_rows']} held-out rows "
@@ -215,6 +218,9 @@ class GateDecision:
             text += (f"; resemblance to {r['holdout_rows']} held-out rows {r['deep']['score']:.3f} vs "
                      f"{r['smote']['score']:.3f}")
         return text
+
+    def _allowance(self, se: float) -> float:
+        return self.evidence.get("n_se", 1.0) * se + self.evidence.get("tolerance", 0.0)
 
     def message(self) -> str:
         """The verdict and what was done about it, for warnings and the fallback record."""
@@ -251,7 +257,8 @@ class GateDecision:
         })
 
 
-def judge(evidence: dict, rule: str = DEFAULT_RULE, *, n_se: float = 1.0, margin: float = 0.05) -> str:
+def judge(evidence: dict, rule: str = DEFAULT_RULE, *, n_se: float = DEFAULT_N_SE, tolerance: float = DEFAULT_TOLERANCE,
+          margin: float = 0.05) -> str:
     """The ``why`` code of a decision from the gate's ``evidence`` under ``rule``.
 
     A pure function of the recorded numbers, so a benchmark can replay other rules on the same
@@ -263,10 +270,12 @@ def judge(evidence: dict, rule: str = DEFAULT_RULE, *, n_se: float = 1.0, margin
         ``{"utility": ..., "resemblance": ...}`` as :func:`vs_smote` records it.
     rule : {"not-worse", "better", "resemblance"}
         ``"not-worse"``: pass unless the mean paired PR-AUC difference (deep - smote) is below
-        ``-n_se`` standard errors. ``"better"``: pass only if it is above ``n_se`` standard
-        errors. ``"resemblance"``: pass only if the deep resemblance score is higher by
-        ``margin``.
+        ``-(n_se x SE + tolerance)``. ``"better"``: pass only if it is above
+        ``n_se x SE + tolerance``. ``"resemblance"``: pass only if the deep resemblance score
+        is higher by ``margin``.
     n_se : float, default 1.0
+    tolerance : float, default 0.0
+        A fixed PR-AUC allowance added to the noise term.
     margin : float, default 0.05
 
     Returns
@@ -288,7 +297,7 @@ def judge(evidence: dict, rule: str = DEFAULT_RULE, *, n_se: float = 1.0, margin
         return "deep-failed"
     if u.get("difference") is None:
         return "too-few-rows"
-    bar = n_se * u["se"]
+    bar = n_se * u["se"] + tolerance
     if rule == "better":
         return "utility-better" if u["difference"] > bar else "utility-not-better"
     return "utility-not-worse" if u["difference"] >= -bar else "utility-worse"
@@ -305,7 +314,8 @@ def vs_smote(
     categorical=None,
     random_state: int | None = None,
     rule: str = DEFAULT_RULE,
-    n_se: float = 1.0,
+    n_se: float = DEFAULT_N_SE,
+    tolerance: float = DEFAULT_TOLERANCE,
     n_splits: int = UTILITY_SPLITS,
     n_repeats: int = UTILITY_REPEATS,
     estimator=UTILITY_ESTIMATOR,
@@ -341,6 +351,8 @@ def vs_smote(
         Standard errors of the paired PR-AUC differences the rule allows (``"not-worse"``) or
         asks for (``"better"``). The standard error is Nadeau and Bengio's, corrected for
         folds that share training rows.
+    tolerance : float, default 0.0
+        A fixed PR-AUC allowance added to ``n_se`` standard errors (see :func:`judge`).
     n_splits, n_repeats : int, default 3 and 1
         Inner folds of the utility test (``n_splits x n_repeats`` deep fits).
     estimator : {"lr", "rf", "hgb"} or scikit-learn classifier, default "lr"
@@ -366,7 +378,7 @@ def vs_smote(
         raise ParameterError(f"rule must be one of {', '.join(map(repr, RULES))}; got {rule!r}")
     if not 0 < holdout < 1:
         raise ParameterError(f"holdout must be in (0, 1), got {holdout!r}")
-    for name, value in (("margin", margin), ("n_se", n_se)):
+    for name, value in (("margin", margin), ("n_se", n_se), ("tolerance", tolerance)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
             raise ParameterError(f"{name} must be a number, got {value!r}")
     tests = tuple(tests)
@@ -377,7 +389,7 @@ def vs_smote(
                              f"rule={rule!r}; got {tests!r}")
     rng = np.random.default_rng(random_state)
     utility_seed, resemblance_seed = (int(s) for s in rng.integers(2**31 - 1, size=2))
-    evidence: dict = {"rule": rule, "n_se": float(n_se), "margin": float(margin)}
+    evidence: dict = {"rule": rule, "n_se": float(n_se), "tolerance": float(tolerance), "margin": float(margin)}
     if "utility" in tests:
         evidence["utility"] = utility(data, target, label, method, n_rows, params=params, categorical=categorical,
                                       random_state=utility_seed, n_splits=n_splits, n_repeats=n_repeats,
@@ -386,7 +398,7 @@ def vs_smote(
         evidence["resemblance"] = resemblance(data, target, label, method, params=params, categorical=categorical,
                                               random_state=resemblance_seed, holdout=holdout, thresholds=thresholds,
                                               sampler=sampler)
-    why = judge(evidence, rule, n_se=n_se, margin=margin)
+    why = judge(evidence, rule, n_se=n_se, tolerance=tolerance, margin=margin)
     return GateDecision(label=label, asked=method, used=method if why in PASSED else "smote", why=why,
                         evidence=evidence, rule=rule)
 
