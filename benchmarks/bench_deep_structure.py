@@ -50,7 +50,7 @@ Reproduce (2 shared cores: nice, one thread)::
 
     nice -n 10 python benchmarks/bench_deep_structure.py --sizes 50,200 --seeds 0
     nice -n 10 python benchmarks/bench_deep_structure.py              # 50,200,1000,5000 x 0,1,2
-    nice -n 10 python benchmarks/bench_deep_structure.py --real --seeds 0,1,2
+    nice -n 10 python benchmarks/bench_deep_structure.py --real --seeds 0,1,2   # --sets satimage, --keel NAME
     python benchmarks/bench_deep_structure.py --table                  # planted + real results
     python benchmarks/bench_deep_structure.py --quick --methods none   # smoke: baselines, 30 rows
 """
@@ -458,8 +458,10 @@ def parse(argv=None):
                         help="comma-separated methods besides the baselines; 'none' for baselines only "
                              "(default: every registered non-SMOTE, non-copy method)")
     parser.add_argument("--real", action="store_true", help="satimage and sylva (and --keel sets) instead of planted")
+    parser.add_argument("--sets", default=",".join(REAL_SETS),
+                        help="--real: comma-separated sets of /work/shared/datasets/larger (default satimage,sylva); "
+                             "'none' for KEEL sets only")
     parser.add_argument("--keel", default="", help="comma-separated KEEL set names to add in --real mode")
-    parser.add_argument("--no-larger", action="store_true", help="--real without satimage/sylva (KEEL sets only)")
     parser.add_argument("--out", default=None, help="JSON-lines file (default benchmarks/out/deep_structure[_real].jsonl)")
     parser.add_argument("--retry-errors", action="store_true", help="re-run cells recorded as errors")
     parser.add_argument("--table", action="store_true", help="print the markdown table and checks, run nothing")
@@ -473,7 +475,15 @@ def parse(argv=None):
         args.methods = []
     else:
         args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    args.datasets = ([] if args.no_larger else list(REAL_SETS)) + [k.strip() for k in args.keel.split(",") if k.strip()]
+    larger = [] if args.sets.strip().lower() == "none" else [t.strip() for t in args.sets.split(",") if t.strip()]
+    unknown = [t for t in larger if t not in REAL_SETS]
+    if unknown:
+        parser.error(f"--sets: {', '.join(unknown)} not among {', '.join(REAL_SETS)} (KEEL sets go in --keel)")
+    keel = [k.strip() for k in args.keel.split(",") if k.strip()]
+    lacking = [k for k in keel if not (KEEL / f"{k}.csv").exists()]
+    if lacking:
+        parser.error(f"--keel: no {', '.join(lacking)} in {KEEL}")
+    args.datasets = larger + keel
     # --table without --out reads planted and real results together, so that check (c)
     # sees satimage/sylva next to the planted sizes.
     args.table_paths = [args.out] if args.out else [OUT / "deep_structure.jsonl", OUT / "deep_structure_real.jsonl"]
