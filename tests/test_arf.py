@@ -57,7 +57,7 @@ def test_registered_with_its_family_and_min_rows():
     table = gs.methods().set_index("name")
     assert "arf" in table.index
     assert table.loc["arf", "family"] == "forest"
-    assert registry.get("arf").min_rows == 10
+    assert registry.get("arf").min_rows == 25
     assert registry.get("arf").pickles is False
 
 
@@ -95,8 +95,9 @@ def test_multiclass_exact_counts():
     rng = np.random.default_rng(3)
     df = pd.DataFrame({"a": rng.normal(size=260), "b": rng.integers(0, 50, 260)})
     df["label"] = np.repeat(["big", "mid", "small"], [200, 40, 20])
-    result = _sample(df, "label", fit_on="all")
+    result = _sample(df, "label", fit_on="all", min_rows=10)
     assert result.synthetic["label"].value_counts().to_dict() == {"mid": 160, "small": 180}
+    assert result.method_used == "arf" and not result.fallback
 
 
 def test_same_seed_same_rows_other_seed_other_rows():

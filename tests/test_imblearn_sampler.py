@@ -57,6 +57,8 @@ def _instance(name: str, cls) -> GenerativeOverSampler:
     if cls.family == "deep":
         params = {k: v for k, v in _TINY_DEEP.items() if k in cls.defaults} or None
         gates = {"check": False, "gate": None}
+    elif "min_rows" in cls.defaults:  # other learned models (arf): the checks' small classes too
+        params = {k: v for k, v in {"min_rows": 2, "verbose": False}.items() if k in cls.defaults}
     return GenerativeOverSampler(name, random_state=0, method_params=params, fallback=False, **gates)
 
 
