@@ -76,7 +76,7 @@ def run_compare(args) -> int:
             raise ExportError(f"the folder of {path} does not exist")
     data = read_table(args.input)
     if args.target in data.columns:
-        print(imbalance_profile(data[args.target]).line(), flush=True)
+        print(imbalance_profile(data[args.target], data.drop(columns=[args.target])).line(), flush=True)
     strategy = parse_strategy(args.strategy, data[args.target] if args.target in data.columns else None)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None
     result = compare(

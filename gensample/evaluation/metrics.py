@@ -253,3 +253,15 @@ def binary_label_metrics(truth: np.ndarray, predicted: np.ndarray, beta: float) 
         "precision": precision, "recall": recall, "f1": f1, "f_beta": fb, "mcc": mcc,
         "balanced_accuracy": (recall + specificity) / 2.0, "g_mean": np.sqrt(recall * specificity), "kappa": kappa,
     }
+
+
+
+def scorer(objective: str, positive: int, beta: float):
+    """A scikit-learn scorer of label metric ``objective`` with class code ``positive`` as the positive class."""
+    from sklearn.metrics import make_scorer
+
+    def score(y_true, y_pred):
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        return binary_label_metrics(y_true == positive, (y_pred == positive)[None, :], beta)[objective][0]
+
+    return make_scorer(score)

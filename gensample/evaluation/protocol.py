@@ -62,6 +62,27 @@ class Settings:
     positive: int
     n_numeric: int
     n_categories: list
+    costs: dict | None = None
+
+
+def split_method(name: str) -> tuple[str, tuple]:
+    """``"smote+threshold"`` -> ``("smote", ("threshold",))``; ``"class-weight"`` -> ``("none", ("class-weight",))``."""
+    parts = [p.strip() for p in name.split("+")]
+    if name == CLASS_WEIGHT:
+        return NONE, (CLASS_WEIGHT,)
+    return parts[0], tuple(parts[1:])
+
+
+def is_generator(head: str) -> bool:
+    """Whether a remedy's head is a gensample method (rows made through sample_minority)."""
+    from ..selection.remedies import ENSEMBLES, UNDERSAMPLERS
+
+    return head not in (NONE, CLASS_WEIGHT, THRESHOLD) and head not in UNDERSAMPLERS and head not in ENSEMBLES
+
+
+def tuned_only(name: str) -> bool:
+    """Remedies whose decision *is* a tuned threshold: they have tuned rows only."""
+    return name == THRESHOLD or name.endswith("+threshold")
 
 
 @dataclass
@@ -107,34 +128,53 @@ def run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> Cell
 
 def _run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> CellOutcome:
     s = settings
+    head, mods = split_method(cell.method)
     train_df = data.iloc[cell.train]
     test_enc = schema.encode(data, cell.test)
     X_test, y_test = features(test_enc.numeric, test_enc.categorical), test_enc.y
     notes: list[str] = []
     resampler = _Resampler(cell, s)
 
+    started = time.perf_counter()
     fitted, gen = resampler.outer(train_df)
     X_train, y_train = _xy(schema, fitted)
-    weight = "balanced" if cell.method == CLASS_WEIGHT else None
+    real_prior = _prior(schema.encode(train_df).y if resampler.resamples else y_train, s.n_classes)
+    trainer = _Trainer(head, mods, s, schema, cell)
+    X_fit, y_fit = trainer.select_rows(X_train, y_train)
+    if trainer.sampler is not None:
+        gen.update(seconds=time.perf_counter() - started, n_removed=int(len(y_train) - len(y_fit)),
+                   method_used=head)
     # The no-resampling cell is always tuned: at its tuned threshold it is the threshold baseline.
-    tuned_needed = s.n_classes == 2 and (cell.method == NONE or s.tune_threshold)
+    tuned_needed = s.n_classes == 2 and (cell.method == NONE or s.tune_threshold or "threshold" in mods)
     thresholds = {}
     if tuned_needed:
-        thresholds = _tune(cell, train_df, schema, s, resampler, weight, notes)
+        if resampler.resamples:
+            thresholds = _tune(cell, train_df, schema, s, resampler, trainer, notes)
+        else:
+            thresholds = trainer.tuned_thresholds(X_train, y_train, notes)
 
     rows = []
     for clf_name in s.classifiers:
         started = time.perf_counter()
-        model = make_classifier(clf_name, s.n_numeric, s.n_categories, weight, derive_seed(s.seed, "clf", cell.repeat, cell.fold, clf_name))
-        model.fit(X_train, y_train)
+        seed = derive_seed(s.seed, "clf", cell.repeat, cell.fold, clf_name)
+        model = trainer.fitted.get(clf_name)
+        if model is None:
+            model = trainer.build(clf_name, seed)
+            model.fit(X_fit, y_fit)
         proba = predict_proba(model, X_test, s.n_classes)
+        if "prior" in mods:
+            trained = np.full(s.n_classes, 1.0 / s.n_classes) if trainer.balanced else _prior(y_fit, s.n_classes)
+            proba = prior_shift(proba, real_prior, trained)
         train_seconds = time.perf_counter() - started
         base = {"classifier": clf_name, "repeat": cell.repeat, "fold": cell.fold, "train_seconds": train_seconds,
-                "n_train": int(len(y_train)), "n_test": int(len(y_test))}
+                "n_train": int(len(y_fit)), "n_test": int(len(y_test))}
         scores = M.score_metrics(y_test, proba, s.positive)
-        default = M.label_metrics(y_test, M.predict_default(proba), s.n_classes, s.positive, s.beta)
-        rows.append({"method": cell.method, **base, "operating_point": "default",
-                     "threshold": 0.5 if s.n_classes == 2 else None, **_ordered({**default, **scores})})
+        if s.costs is not None and s.n_classes == 2:
+            scores["expected_cost"] = M.expected_cost(y_test, proba[:, s.positive], s.positive, s.costs)
+        if not tuned_only(cell.method):
+            default = M.label_metrics(y_test, M.predict_default(proba), s.n_classes, s.positive, s.beta)
+            rows.append({"method": cell.method, **base, "operating_point": "default",
+                         "threshold": 0.5 if s.n_classes == 2 else None, **_ordered({**default, **scores})})
         if clf_name in thresholds:
             t = thresholds[clf_name]
             tuned = M.label_metrics(y_test, M.predict_at(proba, s.positive, t), 2, s.positive, s.beta)
@@ -150,8 +190,27 @@ def _run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> Cel
     return CellOutcome(rows, gen, example, notes + resampler.notes)
 
 
+def prior_shift(proba: np.ndarray, real: np.ndarray, trained: np.ndarray) -> np.ndarray:
+    """Move probabilities from the class prior a model was trained on to the real one.
+
+    Saerens, Latinne & Decaestecker (2002): ``p'(c|x) ∝ p(c|x) * real(c) / trained(c)``.
+    Written here because neither scikit-learn nor imbalanced-learn has it.
+    """
+    w = np.divide(real, trained, out=np.ones_like(real, dtype=float), where=trained > 0)
+    q = proba * w
+    tot = q.sum(axis=1, keepdims=True)
+    return np.divide(q, tot, out=np.full_like(q, 1.0 / q.shape[1]), where=tot > 0)
+
+
+def _prior(y: np.ndarray, n_classes: int) -> np.ndarray:
+    return np.bincount(np.asarray(y, dtype=np.int64), minlength=n_classes) / max(len(y), 1)
+
+
 def _ordered(values: dict) -> dict:
-    return {m: values.get(m, float("nan")) for m in (*M.METRICS, *M.REPORTED)}
+    out = {m: values.get(m, float("nan")) for m in (*M.METRICS, *M.REPORTED)}
+    if "expected_cost" in values:
+        out["expected_cost"] = values["expected_cost"]
+    return out
 
 
 def _xy(schema, frame: pd.DataFrame):
@@ -159,8 +218,86 @@ def _xy(schema, frame: pd.DataFrame):
     return features(enc.numeric, enc.categorical), enc.y
 
 
-def _tune(cell, train_df, schema, s: Settings, resampler, weight, notes) -> dict:
-    """Out-of-fold probabilities on the training fold (resampling inside each inner fold) -> thresholds."""
+class _Trainer:
+    """Builds a cell's model: class weights, an under-sampler choosing rows, or a balanced ensemble.
+
+    Under-samplers are imbalanced-learn's; they choose rows in a standardised, imputed,
+    one-hot view of the features (their neighbours need numbers without gaps) and the chosen
+    rows are then taken as they are, so no row is altered.
+    """
+
+    def __init__(self, head, mods, s: Settings, schema, cell: Cell):
+        from ..selection.remedies import ENSEMBLES, UNDERSAMPLERS
+
+        self.head, self.mods, self.s, self.schema, self.cell = head, mods, s, schema, cell
+        self.weight = "balanced" if CLASS_WEIGHT in mods else None
+        self.sampler = head if head in UNDERSAMPLERS else None
+        self.ensemble = head if head in ENSEMBLES else None
+        self.balanced = self.weight is not None or self.ensemble is not None
+        self.fitted: dict = {}
+
+    def _row_sampler(self):
+        from ..selection.remedies import RowSelector, make_remedy
+
+        return RowSelector(make_remedy(self.head).sampler, self.s.n_numeric, len(self.s.n_categories),
+                           random_state=derive_seed(self.s.seed, "under", self.cell.repeat, self.cell.fold))
+
+    def select_rows(self, X, y):
+        if self.sampler is None:
+            return X, y
+        sel = self._row_sampler()
+        return sel.fit_resample(X, y)
+
+    def build(self, clf_name: str, seed: int, with_sampler: bool = False):
+        s = self.s
+        model = make_classifier(clf_name, s.n_numeric, s.n_categories, self.weight, seed)
+        if self.ensemble is not None:
+            from ..selection.remedies import ensemble_for_features
+
+            sampler = None
+            if self.ensemble == "smote-bagging":
+                from ..selection.methods import EncodedMethodSampler
+
+                sampler = EncodedMethodSampler("smote", self.schema, None, None,
+                                               params=s.method_params.get(self.cell.method) or None)
+            model = ensemble_for_features(self.ensemble, model, seed, sampler)
+        if with_sampler and self.sampler is not None:
+            from imblearn.pipeline import Pipeline
+
+            model = Pipeline([("sampler", self._row_sampler()), ("clf", model)])
+        return model
+
+    def tuned_thresholds(self, X, y, notes) -> dict:
+        """scikit-learn's TunedThresholdClassifierCV per classifier (resampling inside its inner folds)."""
+        from sklearn.model_selection import TunedThresholdClassifierCV
+
+        s, cell = self.s, self.cell
+        k = min(s.inner_folds, int(np.bincount(y, minlength=s.n_classes).min()))
+        if k < 2:
+            notes.append(f"fold {cell.fold} (repeat {cell.repeat}): a class has fewer than 2 training rows, "
+                         "so the threshold was not tuned (0.5 kept)")
+            return {c: 0.5 for c in s.classifiers}
+        out = {}
+        for c in s.classifiers:
+            model = self.build(c, derive_seed(s.seed, "clf", cell.repeat, cell.fold, c), with_sampler=True)
+            tuner = TunedThresholdClassifierCV(
+                model, scoring=M.scorer(s.threshold_metric, s.positive, s.beta), refit=True,
+                cv=StratifiedKFold(n_splits=k, shuffle=True, random_state=derive_seed(s.seed, "inner", cell.repeat, cell.fold)),
+            )
+            tuner.fit(X, y)
+            out[c] = float(tuner.best_threshold_)
+            # refit=True fitted the very model the cell trains (same rows, same seed): reuse it.
+            self.fitted[c] = tuner.estimator_
+        return out
+
+
+def _tune(cell, train_df, schema, s: Settings, resampler, trainer, notes) -> dict:
+    """Out-of-fold probabilities on the training fold (resampling inside each inner fold) -> thresholds.
+
+    Hand-written rather than TunedThresholdClassifierCV because a gensample method resamples
+    the inner training folds through sample_minority on the user's DataFrame (schema, dtypes,
+    fallbacks), which a scikit-learn meta-estimator on a feature matrix cannot call.
+    """
     y_train = schema.encode(train_df).y
     k = min(s.inner_folds, int(np.bincount(y_train, minlength=s.n_classes).min()))
     if k < 2:
@@ -176,7 +313,7 @@ def _tune(cell, train_df, schema, s: Settings, resampler, weight, notes) -> dict
         X_fit, y_fit = _xy(schema, part)
         X_val = _xy(schema, train_df.iloc[inner_test])[0]
         for c in s.classifiers:
-            model = make_classifier(c, s.n_numeric, s.n_categories, weight, derive_seed(s.seed, "clf", cell.repeat, cell.fold, c, i))
+            model = trainer.build(c, derive_seed(s.seed, "clf", cell.repeat, cell.fold, c, i))
             model.fit(X_fit, y_fit)
             oof[c][inner_test] = predict_proba(model, X_val, 2)[:, s.positive]
     return {c: M.tune_threshold(y_train, oof[c], s.positive, s.threshold_metric, s.beta) for c in s.classifiers}
@@ -196,7 +333,7 @@ class _Resampler:
 
     @property
     def resamples(self) -> bool:
-        return self.cell.method not in BASELINES
+        return is_generator(split_method(self.cell.method)[0])
 
     def outer(self, train_df: pd.DataFrame):
         info = {"method": self.cell.method, "repeat": self.cell.repeat, "fold": self.cell.fold,
@@ -225,7 +362,7 @@ class _Resampler:
         params = dict(self.s.method_params.get(self.cell.method, {}))
         self.calls += 1
         try:
-            result = sample_minority(frame, self.s.target, self.cell.method, self.s.sampling_strategy,
+            result = sample_minority(frame, self.s.target, split_method(self.cell.method)[0], self.s.sampling_strategy,
                                      random_state=seed, categorical=self.s.categorical, **params)
         except GensampleError as exc:
             raise type(exc)(f"{self.cell.method!r} on the training rows of fold {self.cell.fold} "

@@ -7,8 +7,10 @@ import numpy as np
 from . import metrics as M
 
 #: Columns shown besides the chosen metric (all metrics are in the JSON).
-SHOWN = ("pr_auc", "roc_auc", "f1", "f_beta", "balanced_accuracy", "mcc", "brier")
-_SHORT = {"balanced_accuracy": "bal_acc", "f_beta": "f_beta"}
+SHOWN = ("pr_auc", "roc_auc", "f1", "f_beta", "balanced_accuracy", "mcc", "g_mean", "brier", "log_loss", "ece",
+         "calibration_slope", "expected_cost")
+_SHORT = {"balanced_accuracy": "bal_acc", "f_beta": "f_beta", "calibration_slope": "cal_slope",
+          "expected_cost": "exp_cost"}
 
 
 def render(result, operating_point: str = "default", color: bool = False, profile: bool = True) -> str:
@@ -19,9 +21,10 @@ def render(result, operating_point: str = "default", color: bool = False, profil
     """
     summary = result.summary(operating_point)
     metric = result.metric
-    cols = [metric, *[m for m in SHOWN if m != metric]]
+    cols = [metric, *[m for m in SHOWN if m != metric and f"{m}_mean" in summary.columns]]
     beta = result.settings["beta"]
     lines = [result.profile.line()] if profile else []
+    lines += result.answer()
     point = ("classifier's own decision (0.5); 'threshold' = no resampling at a threshold tuned in the training fold"
              if operating_point == "default" else
              f"every method at a threshold tuned in the training fold for {result.settings['threshold_metric']}")
@@ -31,14 +34,16 @@ def render(result, operating_point: str = "default", color: bool = False, profil
     if summary.empty:
         return "\n".join(lines + ["(no rows)"])
     width = max(12, max(len(m) for m in summary["method"]) + 2)
-    header = f"  {'method':<{width}}" + "".join(f"{_SHORT.get(c, c):>15}" for c in cols) + f"{'rank':>7}{'sec/fold':>10}{'fallbacks':>11}"
+    header = f"  {'method':<{width}}{'kind':<16}" + "".join(f"{_SHORT.get(c, c):>15}" for c in cols) + f"{'rank':>7}{'sec/fold':>10}{'fallbacks':>11}"
     for clf in result.settings["classifiers"]:
         block = summary[summary["classifier"] == clf]
         if block.empty:
             continue
         best = {}
         for c in cols:
-            vals = block[f"{c}_mean"].to_numpy()
+            vals = block[f"{c}_mean"].to_numpy(dtype=float)
+            if c in M.REPORTED:
+                continue  # calibration slope: 1 is best, neither end
             if np.isfinite(vals).any():
                 best[c] = np.nanmin(vals) if c in M.LOWER_IS_BETTER else np.nanmax(vals)
         lines += ["", f"{clf}", header]
@@ -55,7 +60,7 @@ def render(result, operating_point: str = "default", color: bool = False, profil
                     cells.append(f"{text:>15}")
             fb = f"{r['fallbacks']}/{r['calls']}" if r["calls"] else "-"
             sec = f"{r['seconds']:.2f}" if r["calls"] else "-"
-            lines.append(f"  {r['method']:<{width}}" + "".join(cells) + f"{r[f'{metric}_rank']:>7.2f}{sec:>10}{fb:>11}")
+            lines.append(f"  {r['method']:<{width}}{str(r.get('kind', '')):<16}" + "".join(cells) + f"{r[f'{metric}_rank']:>7.2f}{sec:>10}{fb:>11}")
     lines.append("")
     lines.append(result.verdict())
     for note in result.notes[:10]:

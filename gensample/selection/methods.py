@@ -40,7 +40,11 @@ class EncodedMethodSampler:
     random_state : int, optional
     """
 
+    #: imbalanced-learn's ensembles read this (BalancedBaggingClassifier sets ``sampling_strategy``).
+    _sampling_type = "over-sampling"
+
     def __init__(self, method, schema=None, plan=None, counts=None, params=None, random_state=None):
+        self.sampling_strategy = None
         self.method = method
         self.schema = schema
         self.plan = plan
@@ -68,7 +72,17 @@ class EncodedMethodSampler:
         codes = np.where(np.isnan(cat), -1, cat).astype(np.int64)
         y = np.asarray(y).astype(np.int64)
         table = EncodedTable(X[:, :n_num], codes, y, self.schema, np.arange(len(y)))
-        fold_plan = scaled_plan(self.plan, self.counts, y)
+        if np.isnan(X[:, :n_num]).any() or (codes < 0).any():
+            from ..sampling import impute
+
+            table = impute(table)  # generators learn from class-wise imputed rows, as in sample_minority
+        if isinstance(self.sampling_strategy, dict):  # set by an imbalanced-learn ensemble for each bag
+            fold_plan = {int(c): int(n) for c, n in self.sampling_strategy.items() if int(n) > 0}
+        elif self.plan is None:  # inside a bag: grow every class to the largest (imbalanced-learn's "auto")
+            in_bag = np.bincount(y)
+            fold_plan = {int(c): int(in_bag.max() - n) for c, n in enumerate(in_bag) if 0 < n < in_bag.max()}
+        else:
+            fold_plan = scaled_plan(self.plan, self.counts, y)
         gen = registry.get(self.method)(**(self.params or {}))
         made = run_generator(gen, table, fold_plan, np.random.default_rng(self.random_state))
         keep = np.setdiff1d(np.arange(len(y)), made.removed)

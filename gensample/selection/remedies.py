@@ -157,6 +157,85 @@ class _Fitted:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
+class RowSelector:
+    """An under-sampler that chooses rows in a numeric view and returns the chosen rows untouched.
+
+    imbalanced-learn's neighbour-based under-samplers need numbers without gaps; the feature
+    matrix of a mixed table has NaN and category codes. The view (median-imputed,
+    standardised numbers, one-hot categories) is used to choose; ``sample_indices_`` then
+    takes the original rows, so no row is altered.
+
+    Parameters
+    ----------
+    sampler : imbalanced-learn under-sampler
+    n_numeric : int
+        Leading numeric columns; the rest are category codes.
+    n_categorical : int
+    random_state : int, optional
+        Set on the sampler when it has a ``random_state``.
+    """
+
+    _sampling_type = "under-sampling"
+
+    def __init__(self, sampler, n_numeric: int, n_categorical: int = 0, random_state=None):
+        self.sampler = sampler
+        self.n_numeric = n_numeric
+        self.n_categorical = n_categorical
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        return {"sampler": self.sampler, "n_numeric": self.n_numeric, "n_categorical": self.n_categorical,
+                "random_state": self.random_state}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def fit_resample(self, X, y):
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        X = np.asarray(X, dtype=np.float64)
+        num = list(range(self.n_numeric))
+        cat = list(range(self.n_numeric, self.n_numeric + self.n_categorical))
+        parts = []
+        if num:
+            parts.append(("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                                               StandardScaler()), num))
+        if cat:
+            parts.append(("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value=-1.0),
+                                               OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat))
+        Z = ColumnTransformer(parts).fit_transform(X)
+        s = clone(self.sampler)
+        if "random_state" in s.get_params() and self.random_state is not None:
+            s.set_params(random_state=self.random_state)
+        s.fit_resample(Z, y)
+        idx = np.sort(s.sample_indices_)
+        self.sample_indices_ = idx
+        return X[idx], np.asarray(y)[idx]
+
+
+def ensemble_for_features(name: str, base, seed, sampler=None):
+    """A balanced ensemble on gensample's feature matrix (NaN imputed for members that refuse it).
+
+    ``sampler`` replaces the SMOTE of ``smote-bagging`` (compare passes one that runs
+    gensample's SMOTE on the encoded rows, so categories are never interpolated).
+    """
+    from imblearn import ensemble as E
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    if name == "smote-bagging":
+        model = E.BalancedBaggingClassifier(estimator=base, n_estimators=10, random_state=seed, sampler=sampler)
+        return model
+    model = _ensemble_factory(name, {})(base, seed)
+    # Bagging and boosting validate their input before the members see it; they refuse NaN.
+    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), model)
+
+
 def as_remedy(candidate, name: str) -> Remedy:
     """``None`` -> no rows, a sampler -> a sampling remedy; anything else is an error."""
     if candidate is None:
