@@ -15,7 +15,10 @@ a JSON file to ``benchmarks/out/``.
     :func:`~gensample.fidelity.structure.dependency_gap`: the Spearman-only gap over the numeric
     pairs, and the default mix (Spearman, Cramer's V, eta). ``real`` is the training minority
     itself against the held-out rows: the noise floor at that size. Time is the whole
-    ``sample_minority`` call (fit and sample), one thread. ``--held N`` scores against N
+    ``sample_minority`` call (fit and sample), one thread. ``dcr ratio``: median distance of
+    each new row to its nearest training-minority row over the same for held-out real rows
+    (:func:`~gensample.fidelity.structure.holdout_dcr_ratio`; below 1: closer to the training
+    rows than new real rows are, i.e. interpolation or memorisation). ``--held N`` scores against N
     held-out rows instead (a steadier reference for small sizes); ``--arms`` replaces the
     compared arms (``label=method:param=value,...``), e.g. to compare ARF settings.
 ``time``
@@ -85,6 +88,15 @@ def _gaps(real, synth, categorical=None):
         }
 
 
+def _dcr(train, synth, held):
+    """Median distance of new rows to their nearest training row over that of held-out real rows."""
+    from gensample.fidelity.structure import holdout_dcr_ratio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return holdout_dcr_ratio(train, synth, held, random_state=0)["ratio"]
+
+
 # ====================================================================== planted
 ARMS = {
     "arf": ("arf", {"verbose": False}),
@@ -125,13 +137,15 @@ def planted(args) -> dict:
             held_min = held[held["y"] == 1].drop(columns="y").reset_index(drop=True)
             train_min = train[train["y"] == 1].drop(columns="y").reset_index(drop=True)
             entry = {"n_minority": n, "seed": seed, "real": _gaps(held_min, train_min)}
-            entry["marginals"] = _gaps(held_min, independent_marginals(train_min, n, random_state=seed))
+            marg = independent_marginals(train_min, n, random_state=seed)
+            entry["marginals"] = {**_gaps(held_min, marg), "dcr_ratio": _dcr(train_min, marg, held_min)}
             for arm, (method, params) in arms.items():
                 started = time.perf_counter()
                 result = _quiet_sample(train, "y", method, sampling_strategy={1: 2 * n}, random_state=seed, **params)
                 seconds = time.perf_counter() - started
                 synth = result.synthetic.drop(columns="y").reset_index(drop=True)
-                entry[arm] = {**_gaps(held_min, synth), "seconds": seconds, "rows": len(synth)}
+                entry[arm] = {**_gaps(held_min, synth), "seconds": seconds, "rows": len(synth),
+                              "dcr_ratio": _dcr(train_min, synth, held_min)}
             rows.append(entry)
             print(json.dumps(entry), flush=True)
     summary = {}
@@ -142,10 +156,11 @@ def planted(args) -> dict:
             for arm in ("real", "marginals", *arms)
         }
     print("\nmean over seeds", args.seeds, "(dependency gap to held-out real minority rows; lower is better)")
-    print(f"{'n':>6s} {'arm':10s} {'spearman':>9s} {'mixed':>7s} {'seconds':>8s}")
+    print(f"{'n':>6s} {'arm':10s} {'spearman':>9s} {'mixed':>7s} {'seconds':>8s} {'dcr ratio':>9s}")
     for n, arms in summary.items():
         for arm, v in arms.items():
-            print(f"{n:6d} {arm:10s} {v['spearman']:9.3f} {v['mixed']:7.3f} {v.get('seconds', float('nan')):8.2f}")
+            print(f"{n:6d} {arm:10s} {v['spearman']:9.3f} {v['mixed']:7.3f} {v.get('seconds', float('nan')):8.2f} "
+                  f"{v.get('dcr_ratio', float('nan')):9.3f}")
     return {"rows": rows, "summary": summary}
 
 
