@@ -133,6 +133,12 @@ class ForestDensity:
     @classmethod
     def from_state(cls, config: dict, arrays: dict) -> ForestDensity:
         probs = [arrays[f"probs/{k}"] for k in range(int(config["n_probs"]))]
+        n_leaves = len(arrays["tree"])
+        box = arrays["lo"].shape
+        if (arrays["counts"].ndim != 2 or any(len(arrays[k]) != n_leaves for k in ("counts", "lo"))
+                or any(arrays[k].shape != box for k in ("hi", "mean", "sd"))
+                or any(p.ndim != 2 or len(p) != n_leaves for p in probs)):
+            raise ValueError("the saved leaf arrays do not have matching shapes")
         return cls(arrays["tree"], arrays["counts"], arrays["lo"], arrays["hi"], arrays["mean"], arrays["sd"],
                    probs, config["accuracy"], config["kept_round"])
 
