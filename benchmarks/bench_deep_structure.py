@@ -43,8 +43,19 @@ Measures, all against the held-out minority rows (features only):
 
 Output: one JSON line per (dataset, size, seed, method) in ``benchmarks/out/deep_structure.jsonl``
 (``--real``: ``deep_structure_real.jsonl``; ``--out`` to choose); a cell already in the file is
-skipped (``--retry-errors`` re-runs failed ones), so an interrupted run resumes. ``--table``
-prints the markdown table (mean +- sd over seeds) and the target checks.
+skipped (``--retry-errors`` re-runs failed ones), so an interrupted run resumes. Each line
+records ``commit``: HEAD and the uncommitted files under ``gensample/`` when the run started
+(other engineers edit the checkout; a method's module is loaded at its first cell). ``--table``
+prints the markdown table (mean +- sd over seeds; ratios to a baseline are per seed on the same
+split, then averaged) and the targets of issue 10 as checks, pass/fail per method and size:
+
+(a) dependency gap <= 0.5 x independent-marginals' gap, planted, 200 rows and up;
+(b) gap <= 1.5 x SMOTE's at 200 rows and <= SMOTE's at 1000 and 5000; met when wgan-gp and at
+    least one other method pass at every one of these sizes;
+(c) C2ST AUC <= SMOTE's + 0.05 (a lower AUC than SMOTE's is no failure) at 1000+ planted rows
+    and on satimage/sylva.
+
+A cell where the method fell back to another (``method_used``) or failed is ``n/a``, never a pass.
 
 Reproduce (2 shared cores: nice, one thread)::
 
