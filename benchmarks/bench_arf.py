@@ -24,7 +24,8 @@ a JSON file to ``benchmarks/out/``.
 ``time``
     Fit time of ``gensample.fit_generator(..., "arf")`` on one class of 5000 rows x 10 numeric
     columns (the first 10 features of ``/work/shared/datasets/larger/satimage.csv``), default
-    parameters, one thread, per seed.
+    parameters, one thread, per seed: wall-clock and CPU seconds of this process (the two
+    differ when other jobs share the cores).
 ``modes``
     Downstream PR-AUC with ``bench_deep.py modes``'s protocol (its six KEEL sets, one
     stratified 70/30 split and one draw of the training minority per seed of ``--splits``,
@@ -176,17 +177,17 @@ def timing(args) -> dict:
         # A second, smaller class so the table has a target; only class "a" is fitted.
         other = data.drop(index=data.index[rows])[feats].reset_index(drop=True)
         frame = pd.concat([cls.assign(target="a"), other.assign(target="b")], ignore_index=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fitted = gensample.fit_generator(frame, "target", "arf", sampling_strategy={"a": 2 * args.rows},
                                              random_state=seed, verbose=False)
-        fit_s = time.perf_counter() - started
+        fit_s, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
         started = time.perf_counter()
         made = fitted.sample(args.rows, random_state=seed)
         sample_s = time.perf_counter() - started
         info = fitted.generator.models_[0]["model"].info if 0 in fitted.generator.models_ else {}
-        entry = {"seed": seed, "rows": args.rows, "columns": len(feats), "fit_seconds": fit_s,
+        entry = {"seed": seed, "rows": args.rows, "columns": len(feats), "fit_seconds": fit_s, "fit_cpu_seconds": fit_cpu,
                  "sample_seconds": sample_s, "sampled": len(made), **info}
         out.append(entry)
         print(json.dumps(entry), flush=True)
