@@ -29,13 +29,21 @@ def add_compare_command(subparsers) -> None:
     )
     p.add_argument("input", help="input table (.csv, .tsv, .parquet)")
     p.add_argument("--target", required=True, help="name of the class column")
-    p.add_argument("--methods", default="smote", help="comma-separated methods (see `gensample methods`); default smote")
+    p.add_argument("--methods", default="smote",
+                   help="comma-separated remedies: gensample methods (see `gensample methods`), under-samplers "
+                        "(random-under, tomek, enn, nearmiss-1/2/3, one-sided-selection, neighbourhood-cleaning), "
+                        "ensembles (balanced-rf, easy-ensemble, rusboost, balanced-bagging, smote-bagging) and "
+                        "combinations such as smote+class-weight, smote+threshold, random-under+prior; default smote")
+    p.add_argument("--costs", default=None, metavar="fn=N,fp=M",
+                   help="cost matrix of a two-class target, e.g. fn=10,fp=1: adds expected_cost (per row, at the "
+                        "cost-minimising threshold) as a metric and a column")
     p.add_argument("--classifiers", default="lr,rf,hgb",
                    help="comma-separated: " + ", ".join(f"{k} ({v})" for k, v in CLASSIFIERS.items()) + "; default lr,rf,hgb")
     p.add_argument("--folds", type=int, default=5, help="folds of stratified k-fold; default 5")
     p.add_argument("--repeats", type=int, default=2, help="repeats of the k-fold; default 2")
-    p.add_argument("--metric", default="pr_auc", choices=METRICS, metavar="METRIC",
-                   help=f"metric to sort by and judge with: {', '.join(METRICS)}; default pr_auc")
+    p.add_argument("--metric", default="pr_auc", choices=(*METRICS, "expected_cost"), metavar="METRIC",
+                   help=f"metric to sort by and judge with: {', '.join(METRICS)}, expected_cost (with --costs); "
+                        "default pr_auc")
     p.add_argument("--seed", type=int, default=0, help="run seed (every fold/model seed derives from it); default 0")
     p.add_argument("--beta", type=float, default=2.0, help="beta of the F-beta score; default 2")
     p.add_argument("--threshold-metric", default="f1", choices=LABEL_METRICS, metavar="METRIC",
@@ -85,7 +93,7 @@ def run_compare(args) -> int:
         tune_threshold=not args.no_tune, threshold_metric=args.threshold_metric, inner_folds=args.inner_folds,
         sampling_strategy=strategy, categorical=categorical, method_params=parse_method_params(args.param),
         fidelity=not args.no_fidelity, backend=args.backend, n_jobs=args.n_jobs, scheduler=args.scheduler,
-        progress=not args.no_progress,
+        progress=not args.no_progress, costs=args.costs,
     )
     # The profile line was printed before the run, so the user sees it while waiting.
     print(result.table(color=sys.stdout.isatty(), profile=args.target not in data.columns))

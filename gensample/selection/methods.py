@@ -18,7 +18,7 @@ import numpy as np
 from .. import registry
 from ..errors import ParameterError
 from ..schema import EncodedTable
-from .engine import choose, evaluate_candidates
+from .engine import choose
 
 NO_ROWS = "none"
 
@@ -150,8 +150,15 @@ def select_method(table: EncodedTable, plan: dict, rng: np.random.Generator, *, 
     samplers = {c: EncodedMethodSampler(c, schema, plan, counts) for c in runnable}
     if NO_ROWS in samplers:
         raise ParameterError(f"auto: a candidate may not be called {NO_ROWS!r} (that name is 'no new rows')")
-    scores = evaluate_candidates(features(table.numeric, table.categorical), table.y, {NO_ROWS: None, **samplers},
-                                 estimator=est, metric=metric, n_splits=k, n_repeats=repeats, random_state=seed)
+    from ..balanced import BalancedClassifier
+
+    # The same engine as BalancedClassifier's: it scores "no new rows" and every method; the
+    # method is then chosen among the methods alone, since auto's answer is which rows to make.
+    selector = BalancedClassifier(est, remedies={NO_ROWS: None, **samplers}, metric=metric,
+                                  default=default if default in samplers else NO_ROWS, tune_threshold=False,
+                                  cv=k, n_repeats=repeats, rule=rule, alpha=alpha, refit=False, random_state=seed)
+    selector.fit(features(table.numeric, table.categorical), table.y)
+    scores = selector.scores_
     for c, why in scores.errors.items():
         if c != NO_ROWS:
             skipped[c] = f"failed in an inner fold: {why}"

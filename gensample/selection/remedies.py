@@ -95,7 +95,7 @@ class Remedy:
             est = _with_class_weight(est)
         if self.ensemble is not None:
             est = self.ensemble(est, clf_seed)
-        sampler = None if self.sampler is None else _seeded(clone(self.sampler), sampler_seed, only_if_none=True)
+        sampler = None if self.sampler is None else _seeded(_copy(self.sampler), sampler_seed, only_if_none=True)
         y = np.asarray(y)
         if self.threshold:
             if len(np.unique(y)) != 2:
@@ -375,8 +375,17 @@ def _sampler_kind(sampler) -> str:
     return "oversampling"
 
 
+def _copy(obj):
+    """A fresh copy of a sampler: scikit-learn's clone, or a deep copy for plain objects with fit_resample."""
+    if hasattr(obj, "get_params"):
+        return clone(obj)
+    import copy
+
+    return copy.deepcopy(obj)
+
+
 def _seeded(est, seed, only_if_none: bool = False):
-    if seed is None:
+    if seed is None or not hasattr(est, "get_params"):
         return est
     params = est.get_params(deep=True)
     updates = {k: int(seed) for k, v in params.items()
