@@ -36,9 +36,10 @@ a JSON file to ``benchmarks/out/``.
     Every KEEL set: ``sample_minority(df, "Class", "arf", random_state=0)`` at the defaults
     (fallback on), checked with ``bench_keel_family.check`` (dtypes, whole in-range integers,
     only observed categories, originals untouched, exact counts). On each set the minority is
-    also split in halves (seeded): arf and smote are fitted with one half (and all majority
-    rows) and their new rows, with the independent-marginals baseline, are scored against the
-    other half by the Spearman/V/eta dependency gap.
+    also split in halves (seeded; sets whose half has at least 10 rows): arf (``min_rows=2``,
+    so its own rows) and smote are fitted with one half (and all majority rows) and their new
+    rows, with the independent-marginals baseline, are scored against the other half by the
+    Spearman/V/eta dependency gap and the distance-to-closest-record ratio.
 
 Reproduce (one core; times in the README)::
 
@@ -231,14 +232,17 @@ def keel(args) -> dict:
                 train_min = train[train["Class"] == minority].drop(columns="Class").reset_index(drop=True)
                 n = len(held)
                 target = {minority: len(train_min) + n}
-                gaps = {"marginals": _gaps(held, independent_marginals(train_min, n, random_state=0)),
+                marg = independent_marginals(train_min, n, random_state=0)
+                gaps = {"marginals": {**_gaps(held, marg), "dcr_ratio": _dcr(train_min, marg, held)},
                         "real": _gaps(held, train_min)}
                 for arm, method in (("arf", "arf"), ("smote", "smote")):
-                    params = {"verbose": False} if method == "arf" else {}
+                    # min_rows=2: the method's own rows on every set, not SMOTE's through the policy.
+                    params = {"verbose": False, "min_rows": 2} if method == "arf" else {}
                     t0 = time.perf_counter()
                     res = _quiet_sample(train, "Class", method, sampling_strategy=target, random_state=0, **params)
                     synth = res.synthetic.drop(columns="Class").reset_index(drop=True)
-                    gaps[arm] = {**_gaps(held, synth), "seconds": time.perf_counter() - t0}
+                    gaps[arm] = {**_gaps(held, synth), "seconds": time.perf_counter() - t0,
+                                 "dcr_ratio": _dcr(train_min, synth, held)}
                 entry["gaps"] = gaps
         except Exception as exc:
             entry["gap_error"] = f"{type(exc).__name__}: {exc}"
@@ -263,6 +267,10 @@ def keel(args) -> dict:
                 "arf_below_smote": int((vals["arf"][ok] < vals["smote"][ok]).sum()),
                 "arf_below_marginals": int((vals["arf"][ok] < vals["marginals"][ok]).sum()),
             }
+    if with_gaps:
+        dcr = {arm: np.array([e["gaps"][arm].get("dcr_ratio") or np.nan for e in with_gaps], dtype=float)
+               for arm in ("marginals", "arf", "smote")}
+        summary["dcr_ratio_median"] = {arm: float(np.nanmedian(v)) for arm, v in dcr.items()}
     print(json.dumps(summary, indent=1))
     return {"runs": out, "summary": summary}
 
