@@ -28,6 +28,8 @@ _LAZY = {
     "fidelity": ("gensample.fidelity", None),
     "compare": ("gensample.evaluation", "compare"),
     "GenerativeOverSampler": ("gensample.imblearn_sampler", "GenerativeOverSampler"),
+    "BalancedClassifier": ("gensample.balanced", "BalancedClassifier"),
+    "selection": ("gensample.selection", None),
 }
 
 __all__ = ["GensampleError", "__version__", *_LAZY]
@@ -49,6 +51,8 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover - for static analysers only
     from . import datasets, fidelity
+    from . import selection
+    from .balanced import BalancedClassifier
     from .generators.base import Generator, GensampleWarning
     from .io import export, read_table
     from .registry import methods
