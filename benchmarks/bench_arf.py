@@ -213,7 +213,8 @@ def keel(args) -> dict:
         try:
             result = _quiet_sample(data, "Class", "arf", random_state=0, verbose=False)
             entry["problems"] = check(data, result, "arf")
-            entry["method_used"] = {str(k): v for k, v in result.method_used.items()} if isinstance(result.method_used, dict) else str(result.method_used)
+            used = result.method_used
+            entry["method_used"] = {str(k): v for k, v in used.items()} if isinstance(used, dict) else str(used)
         except Exception as exc:  # a crash is a failure to report, not a reason to stop
             entry["problems"] = [f"raised {type(exc).__name__}: {exc}"]
             traceback.print_exc(limit=3)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -204,3 +207,17 @@ def test_unknown_parameter_is_refused_with_a_hint():
         gs.sample_minority(make_mixed(120, 20), "Class", "arf", n_tree=5)
     with pytest.raises(ParameterError, match="device"):
         gs.sample_minority(make_mixed(120, 20), "Class", "arf", device="cpu")
+
+
+def test_runs_without_torch_or_sdv():
+    # The forests need scikit-learn only: the deep extra's heavy packages are never imported.
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "import gensample as gs\n"
+        "from tests.conftest import make_mixed\n"
+        "gs.fit_generator(make_mixed(120, 30), 'Class', 'arf', random_state=0, verbose=False, n_trees=5).sample(10)\n"
+        "print(sorted(m for m in ('torch', 'sdv', 'ctgan') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parents[1]))
+    assert out.stdout.strip().splitlines()[-1] == "[]"
