@@ -32,6 +32,10 @@ a JSON file to ``benchmarks/out/``.
     the minority cut to ``--sizes`` rows, a 100-tree random forest scored on the test split),
     arf (``fit_on`` minority and all, ``min_rows=2``) against SMOTE. Decides ``min_rows`` and
     ``fit_on`` the way the deep methods' were decided.
+``check``
+    Every KEEL set, arf (``min_rows=2``) and smote with ``check=True``: how many sets'
+    fidelity reports pass, show mode collapse, show copies of real rows (for arf, family
+    "forest", ``sample_minority`` only reports; it replaces rows only for deep methods).
 ``keel``
     Every KEEL set: ``sample_minority(df, "Class", "arf", random_state=0)`` at the defaults
     (fallback on), checked with ``bench_keel_family.check`` (dtypes, whole in-range integers,
@@ -48,7 +52,9 @@ Reproduce (one core; times in the README)::
         --held 2000 --arms arf=arf smote=smote --out-name planted_small
     nice -n 10 python benchmarks/bench_arf.py time /work/shared/datasets/larger/satimage.csv --seeds 0 1 2
     nice -n 10 python benchmarks/bench_arf.py keel /work/shared/datasets/keel
+    nice -n 10 python benchmarks/bench_arf.py keel /work/shared/datasets/keel --fit-on all --skip-gaps --out-name keel_all
     nice -n 10 python benchmarks/bench_arf.py modes /work/shared/datasets/keel --sizes 10 25 50 100
+    nice -n 10 python benchmarks/bench_arf.py check /work/shared/datasets/keel
 """
 
 from __future__ import annotations
@@ -196,6 +202,10 @@ def timing(args) -> dict:
 
 
 # ====================================================================== keel
+class _Skip(Exception):
+    """--skip-gaps: leave the held-out comparison out."""
+
+
 def keel(args) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_keel_family import check
@@ -211,7 +221,7 @@ def keel(args) -> dict:
         entry = {"set": path.stem, "rows": len(data)}
         started = time.perf_counter()
         try:
-            result = _quiet_sample(data, "Class", "arf", random_state=0, verbose=False)
+            result = _quiet_sample(data, "Class", "arf", random_state=0, verbose=False, fit_on=args.fit_on)
             entry["problems"] = check(data, result, "arf")
             used = result.method_used
             entry["method_used"] = {str(k): v for k, v in used.items()} if isinstance(used, dict) else str(used)
@@ -221,6 +231,8 @@ def keel(args) -> dict:
         entry["seconds"] = time.perf_counter() - started
         # Structure against held-out minority rows.
         try:
+            if args.skip_gaps:
+                raise _Skip
             counts = data["Class"].value_counts()
             minority = counts.idxmin()
             idx = np.flatnonzero((data["Class"] == minority).to_numpy())
@@ -245,6 +257,8 @@ def keel(args) -> dict:
                     gaps[arm] = {**_gaps(held, synth), "seconds": time.perf_counter() - t0,
                                  "dcr_ratio": _dcr(train_min, synth, held)}
                 entry["gaps"] = gaps
+        except _Skip:
+            pass
         except Exception as exc:
             entry["gap_error"] = f"{type(exc).__name__}: {exc}"
             traceback.print_exc(limit=3)
@@ -272,6 +286,37 @@ def keel(args) -> dict:
         dcr = {arm: np.array([e["gaps"][arm].get("dcr_ratio") or np.nan for e in with_gaps], dtype=float)
                for arm in ("marginals", "arf", "smote")}
         summary["dcr_ratio_median"] = {arm: float(np.nanmedian(v)) for arm, v in dcr.items()}
+    print(json.dumps(summary, indent=1))
+    return {"runs": out, "summary": summary}
+
+
+# ====================================================================== check
+def fidelity_check(args) -> dict:
+    """How often ``check=True``'s fidelity report flags arf's rows, and SMOTE's, on KEEL."""
+    files = sorted(Path(args.folder).glob("*.csv"))
+    if args.limit:
+        files = files[: args.limit]
+    out = []
+    for path in files:
+        data = pd.read_csv(path)
+        for method in ("arf", "smote"):
+            params = {"verbose": False, "min_rows": 2} if method == "arf" else {}
+            entry = {"set": path.stem, "method": method}
+            try:
+                res = _quiet_sample(data, "Class", method, random_state=0, check=True, **params)
+                f = res.fidelity
+                entry.update(passed=bool(f.passed), mode_collapse=bool(f.mode_collapse),
+                             copies=bool(f.copies_detected))
+            except Exception as exc:  # recorded, not hidden
+                entry["error"] = f"{type(exc).__name__}: {exc}"
+            out.append(entry)
+            print(json.dumps(entry), flush=True)
+    frame = pd.DataFrame(out)
+    summary = {}
+    for method, g in frame.groupby("method"):
+        ok = g[g.get("error").isna()] if "error" in g else g
+        summary[method] = {"sets": len(g), "errors": len(g) - len(ok), "passed": int(ok["passed"].sum()),
+                           "mode_collapse": int(ok["mode_collapse"].sum()), "copies": int(ok["copies"].sum())}
     print(json.dumps(summary, indent=1))
     return {"runs": out, "summary": summary}
 
@@ -345,6 +390,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("keel")
     p.add_argument("folder", type=Path)
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--fit-on", default="minority", choices=["minority", "all"], help="fit_on of the checked run")
+    p.add_argument("--skip-gaps", action="store_true", help="only the guarantees, no held-out comparison")
+    p.add_argument("--out-name", default="keel", help="JSON file name under benchmarks/out (arf_NAME.json)")
+    p = sub.add_parser("check")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--limit", type=int, default=0)
     p = sub.add_parser("modes")
     p.add_argument("folder", type=Path)
     p.add_argument("--sets", nargs="*")
@@ -353,7 +404,7 @@ def main(argv=None) -> int:
     p.add_argument("--fit-on", nargs="+", default=["minority", "all"], choices=["minority", "all"])
     args = parser.parse_args(argv)
     print(f"gensample {gensample.__version__}; command: python {' '.join(sys.argv)}", flush=True)
-    result = {"planted": planted, "time": timing, "keel": keel, "modes": modes}[args.cmd](args)
+    result = {"planted": planted, "time": timing, "keel": keel, "modes": modes, "check": fidelity_check}[args.cmd](args)
     OUT.mkdir(exist_ok=True)
     path = OUT / f"arf_{getattr(args, 'out_name', args.cmd)}.json"
     path.write_text(json.dumps({"command": " ".join(sys.argv), **result}, indent=1, default=str))
