@@ -63,7 +63,7 @@ class GenerativeOverSampler(BaseOverSampler):
     gate : {"auto", "vs-smote", None}, default="auto"
         The vs-smote gate of :func:`gensample.sample_minority` ("auto": on for deep methods):
         a deep method is kept unless its rows train a worse classifier than SMOTE's in inner
-        cross-validation. With ``fallback=False`` the default gate only reports its verdict
+        cross-validation (mean PR-AUC of 3 folds). With ``fallback=False`` the default gate only reports its verdict
         (warned, in ``gate_``); ``"vs-smote"`` makes it binding (an error).
 
     Attributes

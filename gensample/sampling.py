@@ -69,9 +69,9 @@ def sample_minority(
         (:func:`gensample.fidelity.gate.vs_smote`): by inner cross-validation (3 folds, the
         same selection engine as ``auto``: PR-AUC of a logistic regression trained on each
         method's rows) and by resemblance to held-out real rows. The deep method is kept
-        unless its PR-AUC is below SMOTE's by more than one standard error of the paired
-        fold differences (the user asked for it: it need not win, only not lose; measured
-        on KEEL in ``benchmarks/README.md``). Costs 4 deep fits per class. The decision,
+        when its mean PR-AUC is at least SMOTE's (the user asked for it: it need not win,
+        only not lose; the rule was measured on KEEL, see
+        ``benchmarks/results_vs_smote_gate.md``). Costs 4 deep fits per class. The decision,
         with both tests' numbers and its reason, is ``result.gate[label]`` (a
         :class:`~gensample.fidelity.gate.GateDecision`). ``"auto"`` applies it to deep
         methods (the default); None turns it off.
