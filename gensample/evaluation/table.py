@@ -23,8 +23,10 @@ def render(result, operating_point: str = "default", color: bool = False, profil
     metric = result.metric
     cols = [metric, *[m for m in SHOWN if m != metric and f"{m}_mean" in summary.columns]]
     beta = result.settings["beta"]
-    lines = [result.profile.line()] if profile else []
-    lines += result.answer()
+    # The answer comes first: the best remedy per classifier, how sure, what it costs.
+    lines = result.answer()
+    if profile:
+        lines += result.profile.line().splitlines()
     point = ("classifier's own decision (0.5); 'threshold' = no resampling at a threshold tuned in the training fold"
              if operating_point == "default" else
              f"every method at a threshold tuned in the training fold for {result.settings['threshold_metric']}")

@@ -416,29 +416,25 @@ def _prior(y, classes=None) -> np.ndarray:
 
 
 def _scorer(scoring, y):
-    """A scorer for TunedThresholdClassifierCV that scores the minority as the positive class."""
+    """A scorer for TunedThresholdClassifierCV that scores the minority as the positive class.
+
+    Label metrics come from gensample's vectorised confusion counts: the tuner scores 100
+    thresholds per inner fold, and scikit-learn's metric functions validate their input on
+    every call (about 40x slower here).
+    """
     from sklearn.metrics import make_scorer
+
+    from ..evaluation import metrics as M
 
     if callable(scoring):
         return scoring
     labels, counts = np.unique(y, return_counts=True)
     pos = labels[int(np.argmin(counts))]
-    from sklearn import metrics as skm
+    if scoring not in M.LABEL_METRICS:
+        raise ParameterError(f"threshold_scoring must be one of {', '.join(M.LABEL_METRICS)} or a scorer, got {scoring!r}")
 
-    if scoring == "f1":
-        return make_scorer(skm.f1_score, pos_label=pos, zero_division=0)
-    if scoring == "f_beta":
-        return make_scorer(skm.fbeta_score, beta=2.0, pos_label=pos, zero_division=0)
-    if scoring == "precision":
-        return make_scorer(skm.precision_score, pos_label=pos, zero_division=0)
-    if scoring == "recall":
-        return make_scorer(skm.recall_score, pos_label=pos, zero_division=0)
-    if scoring == "mcc":
-        return make_scorer(skm.matthews_corrcoef)
-    if scoring == "kappa":
-        return make_scorer(skm.cohen_kappa_score)
-    if scoring == "g_mean":
-        from imblearn.metrics import geometric_mean_score
+    def score(y_true, y_pred):
+        truth = np.asarray(y_true) == pos
+        return float(M.binary_label_metrics(truth, (np.asarray(y_pred) == pos)[None, :], 2.0)[scoring][0])
 
-        return make_scorer(geometric_mean_score)
-    return scoring  # balanced_accuracy and other scikit-learn scorer names
+    return make_scorer(score)
