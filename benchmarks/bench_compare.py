@@ -69,6 +69,9 @@ def main(argv=None) -> int:
     ap.add_argument("--order", default="name", choices=("name", "size"),
                     help="run datasets by name or smallest first (so a run stopped early covers the most sets)")
     ap.add_argument("--method-params", default=None, metavar="JSON", help='e.g. \'{"auto": {"metric": "mcc"}}\'')
+    ap.add_argument("--also-skip", default=None, metavar="PATHS",
+                    help="comma-separated --jsonl files of runs in parallel: before each dataset, skip it if one "
+                         "of them already holds it")
     ap.add_argument("--section", default=None, metavar="NAME",
                     help="README section markers <!-- NAME:start --> / <!-- NAME:end --> (default bench_compare)")
     args = ap.parse_args(argv)
@@ -87,6 +90,7 @@ def main(argv=None) -> int:
 
     if args.from_jsonl:
         table, timings, fallbacks = read_jsonl([p for p in args.from_jsonl.split(",") if p], names)
+        args.auto_choices = auto_choices([p for p in args.from_jsonl.split(",") if p], set(table["dataset"]))
         present = set(table["method"])
         methods = [m for m in methods if m in present] + sorted(
             present - set(methods) - {"none", "class-weight", "threshold"})
@@ -113,7 +117,7 @@ def main(argv=None) -> int:
         if args.max_rows and len(data) > args.max_rows:
             skipped[name] = f"{len(data)} rows > --max-rows"
             continue
-        if name in done:
+        if name in done or name in _done_elsewhere(args.also_skip):
             continue
         started = time.perf_counter()
         try:
@@ -143,6 +147,14 @@ def main(argv=None) -> int:
     return analyse(table, skipped, timings, fallbacks, args, command, methods, classifiers)
 
 
+def _done_elsewhere(paths) -> set:
+    out = set()
+    for p in (paths or "").split(","):
+        if p and Path(p).exists():
+            out |= {json.loads(line)["dataset"] for line in Path(p).read_text().splitlines() if line.strip()}
+    return out
+
+
 def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> None:
     """One line per dataset, method, classifier, repeat and fold (the default view), flushed at once."""
     v = res.view("default")
@@ -158,6 +170,23 @@ def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> 
     with path.open("a") as fh:
         fh.write("\n".join(lines) + "\n")
         fh.flush()
+
+
+def auto_choices(paths, datasets) -> dict:
+    """How often auto chose each method, counted once per dataset, repeat and fold."""
+    seen, counts = set(), {}
+    for p in paths:
+        for line in Path(p).read_text().splitlines():
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r.get("method") != "auto" or r["dataset"] not in datasets or "auto_chosen" not in r:
+                continue
+            key = (r["dataset"], r["repeat"], r["fold"])
+            if key not in seen:
+                seen.add(key)
+                counts[r["auto_chosen"]] = counts.get(r["auto_chosen"], 0) + 1
+    return counts
 
 
 def read_jsonl(paths, names):
@@ -216,7 +245,7 @@ def analyse(table, skipped, timings, fallbacks, args, command, methods, classifi
     print()
     print(text)
     if args.write_readme:
-        write_section(HERE / "README.md", text)
+        write_section(HERE / "README.md", text, args)
         print(f"\nwrote the section into {HERE / 'README.md'}")
     return 0
 
@@ -256,9 +285,43 @@ def _holm(ranks: pd.DataFrame, control: str, se: float, alpha: float) -> dict:
     return out
 
 
+def _markers(args):
+    name = getattr(args, "section", None) or "bench_compare"
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def paired_vs(table, a: str, b: str, classifiers, metrics) -> list:
+    """Per classifier and metric: datasets where ``a`` beats, ties and loses to ``b`` (dataset means), Wilcoxon p.
+
+    The Wilcoxon signed-rank test over datasets (Demsar 2006) is scipy's; ties (identical
+    dataset means, e.g. auto keeping SMOTE in every fold) are dropped by its default
+    ``zero_method="wilcox"``.
+    """
+    from gensample.evaluation.metrics import LOWER_IS_BETTER
+
+    out = []
+    for clf in classifiers:
+        sub = table[table["classifier"] == clf]
+        for metric in metrics:
+            wide = sub.pivot(index="dataset", columns="method", values=metric)
+            if a not in wide or b not in wide:
+                continue
+            d = (wide[a] - wide[b]).dropna()
+            if metric in LOWER_IS_BETTER:
+                d = -d
+            wins, ties, losses = int((d > 1e-12).sum()), int((d.abs() <= 1e-12).sum()), int((d < -1e-12).sum())
+            nz = d[d.abs() > 1e-12]
+            p = float(stats.wilcoxon(nz).pvalue) if len(nz) >= 2 else float("nan")
+            out.append({"classifier": clf, "metric": metric, "a": a, "b": b, "datasets": int(len(d)), "wins": wins,
+                        "ties": ties, "losses": losses, "mean_difference": float(d.mean()) if len(d) else float("nan"),
+                        "p_wilcoxon": p})
+    return out
+
+
 def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command, n_data, all_methods) -> str:
     from gensample.evaluation.metrics import METRICS
 
+    START, END = _markers(args)
     lines = [START, "## compare: mean ranks over KEEL datasets (`bench_compare.py`)", ""]
     lines.append(f"Command: `{command}`")
     if args.from_json:
@@ -306,6 +369,27 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
         lines.append("| Friedman p | " + " | ".join(_p(sub.loc[x, "p_friedman"]) for x in METRICS) + " |")
         lines.append("| Iman-Davenport p | " + " | ".join(_p(sub.loc[x, "p_iman_davenport"]) for x in METRICS) + " |")
         lines.append("| Nemenyi CD | " + " | ".join(f"{sub.loc[x, 'cd']:.2f}" for x in METRICS) + " |")
+    if "auto" in all_methods and "smote" in all_methods:
+        classifiers = list(rank_tables)
+        focus = ("pr_auc", "mcc", "g_mean")
+        lines += ["", "### auto against smote (issue 11, target 1)", "",
+                  "Mean rank of `auto` and `smote` in the tables above on the three target metrics; per dataset, "
+                  "`auto` is better / equal / worse than `smote` on its mean over folds; Wilcoxon signed-rank "
+                  "p over the datasets where they differ (two-sided).", "",
+                  "| classifier | metric | rank auto | rank smote | auto better / equal / worse | mean diff | Wilcoxon p |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in paired_vs(table, "auto", "smote", classifiers, focus):
+            ranks = rank_tables[r["classifier"]]
+            lines.append(f"| {r['classifier']} | {r['metric']} | {ranks.loc['auto', r['metric']]:.2f} | "
+                         f"{ranks.loc['smote', r['metric']]:.2f} | {r['wins']} / {r['ties']} / {r['losses']} | "
+                         f"{r['mean_difference']:+.4f} | {_p(r['p_wilcoxon'])} |")
+        choices = getattr(args, "auto_choices", None)
+        if choices:
+            total = sum(choices.values())
+            lines += ["", f"`auto`'s choice in the {total} outer training folds (dataset x repeat x fold; its inner "
+                      "selection: lr, f1, 3 folds x 2 repeats, rule `paired`): "
+                      + ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(choices.items(), key=lambda kv: -kv[1]))
+                      + ". Where it kept `smote` its rows are SMOTE's own (same seed), so both score the same."]
     lines += ["", "### Reading", ""]
     lines += _reading(rank_tables, tests, all_methods)
     lines.append(END)
@@ -339,7 +423,8 @@ def _p(v) -> str:
     return f"{v:.3f}" if v >= 0.001 else "<0.001"
 
 
-def write_section(path: Path, text: str) -> None:
+def write_section(path: Path, text: str, args=None) -> None:
+    START, END = _markers(args)
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if START in old and END in old:
         new = old[: old.index(START)] + text + old[old.index(END) + len(END):]
