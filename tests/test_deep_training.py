@@ -229,37 +229,30 @@ def test_the_private_ctgan_names_used_exist():
 
 
 # ---------------------------------------------------------------- dependencies (default budget)
-def planted_minority(n: int, seed: int) -> pd.DataFrame:
-    """Two clusters in x1, x2 linear in x1, x3 U-shaped in x1 within each cluster."""
-    rng = np.random.default_rng(seed)
-    centre = np.where(rng.random(n) < 0.5, -2.5, 2.5)
-    x1 = centre + rng.normal(0, 0.7, n)
-    return pd.DataFrame({"x1": x1, "x2": 0.9 * x1 + rng.normal(0, 0.4, n),
-                         "x3": (x1 - centre) ** 2 + rng.normal(0, 0.3, n)})
-
-
-def spearman_gap(a: pd.DataFrame, b: pd.DataFrame) -> float:
-    ca, cb = a.corr(method="spearman").to_numpy(), b.corr(method="spearman").to_numpy()
-    off = ~np.eye(len(ca), dtype=bool)
-    return float(np.abs(ca - cb)[off].mean())
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("method", NETWORK_METHODS)
 def test_default_training_learns_dependencies_well_below_independent_marginals(method):
-    minority = planted_minority(300, seed=1)
-    rng = np.random.default_rng(2)
-    majority = pd.DataFrame(rng.normal(0, 2, (300, 3)), columns=["x1", "x2", "x3"])
-    df = pd.concat([minority.assign(y=1), majority.assign(y=0)], ignore_index=True)
-    fresh = planted_minority(1000, seed=3)
-    independent = pd.DataFrame({c: minority[c].sample(1000, replace=True, random_state=i).to_numpy()
-                                for i, c in enumerate(minority.columns)})
+    """At the default budget (with early stopping), on 300 planted minority rows, the gap to
+    fresh rows of the same law is under half the independent-marginals baseline's.
+
+    Measured (benchmarks/bench_deep_training.py, 200 rows, seed 0): tvae 0.109, ctgan 0.125,
+    copulagan 0.112 against 0.398 for independent marginals; a model that learned no
+    dependency scores about the baseline.
+    """
+    from gensample.datasets.planted import planted_table
+    from gensample.fidelity.structure import dependency_gap, independent_marginals
+
+    df = planted_table(300, n_majority=600, random_state=1)
+    fresh = planted_table(1000, n_majority=1, random_state=2)
+    fresh = fresh[fresh["y"] == 1].drop(columns="y")
+    minority = df[df["y"] == 1].drop(columns="y")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = gensample.sample_minority(df, "y", method, sampling_strategy={1: 1300}, random_state=0,
                                         check=False, gate=None, verbose=False)
-    assert res.method_used == method
-    synth = res.synthetic.drop(columns="y")
-    baseline = spearman_gap(independent, fresh)
-    assert baseline > 0.4  # the planted dependencies are strong
-    assert spearman_gap(synth, fresh) < 0.5 * baseline
+        assert res.method_used == method
+        synth = res.synthetic.drop(columns="y")
+        baseline = dependency_gap(fresh, independent_marginals(minority, 1000, random_state=0))
+        gap = dependency_gap(fresh, synth)
+    assert baseline > 0.3  # the planted dependencies are strong
+    assert gap < 0.5 * baseline, (gap, baseline)

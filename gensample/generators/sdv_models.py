@@ -580,6 +580,11 @@ class TVAEGenerator(_TargetsMixin, DeepGenerator):
         encoder's and the decoder's together.
     embedding_dim, compress_dims, decompress_dims, l2scale, loss_factor
         As in ``ctgan.TVAE``.
+    latent : {"prior", "posterior"}, default "prior"
+        Where a one-class model (``fit_on="minority"``) draws latent points: the standard
+        normal prior (ctgan's ``TVAE.sample``), or a Gaussian fitted to the aggregate posterior
+        of the training rows (what ``fit_on="all"`` always does per class), which avoids
+        decoding the prior's regions no training row maps to.
     transformer_rows, fit_on, verbose, device, min_rows
         As :class:`CTGANGenerator`.
     """
@@ -598,6 +603,7 @@ class TVAEGenerator(_TargetsMixin, DeepGenerator):
         "decompress_dims": (128, 128),
         "l2scale": 1e-5,
         "loss_factor": 2.0,
+        "latent": "prior",
         "transformer_rows": 5000,
         **DeepGenerator.common_defaults,
     }
@@ -613,6 +619,7 @@ class TVAEGenerator(_TargetsMixin, DeepGenerator):
         self._check_int("transformer_rows", 10)
         self._check_float("l2scale", 0.0, 1.0)
         self._check_float("loss_factor", 0.0)
+        self._check_choice("latent", ("prior", "posterior"))
         for name in ("compress_dims", "decompress_dims"):
             _check_dims(self, name)
 
@@ -647,10 +654,12 @@ class TVAEGenerator(_TargetsMixin, DeepGenerator):
             stopper = EarlyStopping(p["patience"], int(self._warmup_share * total))
             eval_seed = int(np.random.default_rng([seed, 11]).integers(2**31 - 1))
             model = _TVAEModel(transformer, decoder, p["embedding_dim"], None, ranges, device, total, batch)
+            use_posterior = n_classes <= 1 and p["latent"] == "posterior"
+            model.latent = "posterior" if use_posterior else "prior"
 
             def sample(k, cond):
                 with seeded(eval_seed, None, device):
-                    if cond is not None:
+                    if cond is not None or use_posterior:
                         model.posterior = _posteriors(encoder, data, y_train, n_classes)
                     out = _tvae_rows(model, k, cond, layout)
                 encoder.train()
@@ -687,7 +696,7 @@ class TVAEGenerator(_TargetsMixin, DeepGenerator):
                 decoder.load_state_dict(stopper.best_state[1])
             encoder.eval()
             decoder.eval()
-            model.posterior = _posteriors(encoder, data, y_train, n_classes) if n_classes > 1 else None
+            model.posterior = _posteriors(encoder, data, y_train, n_classes) if n_classes > 1 or use_posterior else None
         model.gs_info = {**_stopping_info(stopper, held, total, step, every), "batch_size": batch, "device": device}
         return model
 
@@ -702,10 +711,11 @@ def _tvae_rows(model, n: int, condition, layout) -> tuple[np.ndarray, np.ndarray
 
     with torch.no_grad():
         model.decoder.eval()
-        if condition is None:
+        # Models saved before ``latent`` existed have no attribute: the prior, as they did.
+        if condition is None and getattr(model, "latent", "prior") == "prior":
             z = torch.randn(n, model.embedding_dim)
         else:
-            mean, root = model.posterior[condition]
+            mean, root = model.posterior[0 if condition is None else condition]
             eps = torch.randn(n, model.embedding_dim).double().numpy()
             z = torch.from_numpy((mean + eps @ root.T).astype(np.float32))
         fake, sigmas = model.decoder(z.to(model.device))
@@ -722,7 +732,8 @@ def _posteriors(encoder, data, y, n_classes: int) -> list:
     with torch.no_grad():
         mu, std, _ = encoder(data)
     encoder.train(was_training)
-    return _class_posteriors(mu.cpu().numpy(), std.cpu().numpy(), np.asarray(y), n_classes)
+    y = np.zeros(len(mu), dtype=np.int64) if y is None else np.asarray(y)
+    return _class_posteriors(mu.cpu().numpy(), std.cpu().numpy(), y, max(1, n_classes))
 
 
 class _TVAEModel:
