@@ -156,3 +156,11 @@ def test_auto_judges_with_the_users_estimator():
 def test_auto_bad_new_parameters(params, match):
     with pytest.raises(ParameterError, match=match):
         gensample.sample_minority(table(), "label", "auto", **params)
+
+
+def test_deep_budget_admits_deep_candidates_only_for_large_enough_classes():
+    r = _quiet(gensample.sample_minority, table(), "label", "auto", random_state=0, candidates=["smote"], deep=500)
+    assert any("deep candidates not admitted" in w and "24 rows" in w for w in r.warnings)
+    assert set(r.auto["scores"]) == {"smote"}
+    with pytest.raises(ParameterError, match="deep"):
+        gensample.sample_minority(table(), "label", "auto", deep=0)

@@ -63,7 +63,9 @@ def render(result) -> str:
            f"<p class='note'>{s['n_rows']} rows, {s['n_features']} features, target <b>{_e(s['target'])}</b>; "
            f"{s['folds']}-fold stratified cross-validation repeated {s['repeats']} times (seed {s['seed']}); "
            "synthetic rows made from each training fold only; the test folds are never resampled.</p>",
-           "<h2>The data</h2>", f"<p class='profile'>{_e(result.profile.line())}</p>",
+           "<h2>The answer</h2>", "<div class='verdict'>" + "<br>".join(_e(a) for a in result.answer()) + "</div>",
+           "<h2>The data</h2>", "<p class='profile'>" + "<br>".join(_e(x) for x in result.profile.line().splitlines())
+           + "</p>",
            "<h2>Verdict</h2>", f"<div class='verdict'>{_e(result.verdict())}</div>",
            "<p class='note'>Differences are judged with the corrected resampled t-test of Nadeau &amp; Bengio "
            "(2003), which allows for the overlap of training folds. Baselines: <b>none</b> (no resampling), "

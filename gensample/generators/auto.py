@@ -71,6 +71,11 @@ class AutoGenerator(Generator):
     allow_none : bool, default False
         When the chosen method does not beat training without new rows, make no rows (the
         result records why) instead of making them with a warning.
+    deep : bool or int, default False
+        The budget for deep candidates (each is trained ``folds x repeats`` times): False
+        admits none; True every installed deep method (family ``deep``) whose ``min_rows`` the
+        inner folds can give; an integer N admits them only when every class to grow has at
+        least N rows (a class large enough for a deep model to have a chance against SMOTE).
 
     Notes
     -----
@@ -88,7 +93,7 @@ class AutoGenerator(Generator):
     needs_all_rows = True
     defaults = {"candidates": DEFAULT_CANDIDATES, "metric": "f1", "classifier": "lr", "estimator": None,
                 "folds": 3, "repeats": 2, "rule": "paired", "default": "smote", "alpha": 0.05,
-                "allow_none": False}
+                "allow_none": False, "deep": False}
 
     def _validate_params(self) -> None:
         from ..evaluation import metrics
@@ -119,6 +124,9 @@ class AutoGenerator(Generator):
         self._check_float("alpha", 0.0, 1.0)
         if not isinstance(self.params["allow_none"], bool):
             raise ParameterError(f"auto: allow_none must be True or False, got {self.params['allow_none']!r}")
+        deep = self.params["deep"]
+        if not isinstance(deep, (bool, int, np.integer)) or (not isinstance(deep, bool) and deep < 1):
+            raise ParameterError(f"auto: deep must be True, False or a positive number of rows, got {deep!r}")
 
     def _candidates(self, notes: list) -> list:
         cands = self.params["candidates"]
@@ -130,6 +138,21 @@ class AutoGenerator(Generator):
             notes.append(f"auto: candidate(s) {', '.join(map(repr, missing))} not installed, skipped")
         return list(dict.fromkeys(c for c in cands if c in known))
 
+    def _with_deep(self, cands: list, table: EncodedTable, plan: dict, notes: list) -> list:
+        deep = self.params["deep"]
+        if deep is False:
+            return cands
+        counts = np.bincount(table.y, minlength=len(table.schema.target.labels))
+        smallest = int(min(counts[c] for c in plan)) if plan else 0
+        if deep is not True and smallest < int(deep):
+            notes.append(f"auto: deep candidates not admitted: the smallest class to grow has {smallest} rows, "
+                         f"below deep={int(deep)}")
+            return cands
+        extra = [n for n in registry.names() if n not in cands and n != "auto" and registry.get(n).family == "deep"]
+        if extra:
+            notes.append(f"auto: deep candidates admitted: {', '.join(extra)}")
+        return [*cands, *extra]
+
     def _generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
         with threadpool_limits(limits=1):
             return self._pick_and_generate(table, plan, rng)
@@ -140,7 +163,7 @@ class AutoGenerator(Generator):
         notes: list[str] = []
         p = self.params
         record = select_method(
-            table, plan, rng, candidates=self._candidates(notes), metric=p["metric"],
+            table, plan, rng, candidates=self._with_deep(self._candidates(notes), table, plan, notes), metric=p["metric"],
             estimator=p["estimator"] if p["estimator"] is not None else p["classifier"], folds=p["folds"],
             repeats=p["repeats"], rule=p["rule"], default=p["default"], alpha=p["alpha"], allow_none=p["allow_none"],
         )
