@@ -375,6 +375,7 @@ SWEEP_PARAMS = {
     "tvae": {"epochs": 5},
     "gaussian-copula": {},
     "wgan-gp": {"steps": 100},
+    "arf": {},
 }
 
 
@@ -385,7 +386,7 @@ def cmd_sweep(args) -> dict:
     files = sorted(p for p in Path(args.folder).glob("*.csv"))
     for path in files:
         df = load(path.parent, path.stem)
-        for method in args.methods or DEEP:
+        for method in args.methods or [*DEEP, "arf"]:
             t = time.perf_counter()
             try:
                 with warnings.catch_warnings():
