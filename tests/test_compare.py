@@ -135,7 +135,9 @@ def test_summary_sorted_by_metric_with_ranks(binary_result):
     # mean ranks of 5 methods average to 3 in every fold
     assert binary_result.mean_ranks()["pr_auc"].mean() == pytest.approx(3.0)
     text = binary_result.table()
-    assert text.splitlines()[0].startswith("imbalance: 2 classes, 120 rows")
+    # The first lines answer the question (best remedy, how sure, its time); the profile follows.
+    assert text.splitlines()[0].startswith("answer for lr, pr_auc:")
+    assert any(line.startswith("imbalance: 2 classes, 120 rows") for line in text.splitlines()[:3])
     assert "*" in text and "threshold" in text and "Verdict" in text
 
 
