@@ -473,7 +473,8 @@ def parse(argv=None):
                         help="--real: comma-separated sets of /work/shared/datasets/larger (default satimage,sylva); "
                              "'none' for KEEL sets only")
     parser.add_argument("--keel", default="", help="comma-separated KEEL set names to add in --real mode")
-    parser.add_argument("--out", default=None, help="JSON-lines file (default benchmarks/out/deep_structure[_real].jsonl)")
+    parser.add_argument("--out", default=None, help="JSON-lines file (default benchmarks/out/deep_structure[_real].jsonl); "
+                                                    "with --table, comma-separated files are read together")
     parser.add_argument("--retry-errors", action="store_true", help="re-run cells recorded as errors")
     parser.add_argument("--table", action="store_true", help="print the markdown table and checks, run nothing")
     parser.add_argument("--quick", action="store_true", help="smoke run: 30 rows, seed 0")
@@ -497,7 +498,12 @@ def parse(argv=None):
     args.datasets = larger + keel
     # --table without --out reads planted and real results together, so that check (c)
     # sees satimage/sylva next to the planted sizes.
-    args.table_paths = [args.out] if args.out else [OUT / "deep_structure.jsonl", OUT / "deep_structure_real.jsonl"]
+    # --table --out A,B reads several files (e.g. runs split by seed); a cell in a later file
+    # replaces the same cell of an earlier one.
+    args.table_paths = ([p.strip() for p in args.out.split(",") if p.strip()] if args.out
+                        else [OUT / "deep_structure.jsonl", OUT / "deep_structure_real.jsonl"])
+    if not args.table and args.out and len(args.table_paths) > 1:
+        parser.error("--out takes one file when running (several only with --table)")
     if args.out is None:
         stem = "deep_structure" + ("_real" if args.real else "") + ("_quick" if args.quick else "")
         args.out = str(OUT / f"{stem}.jsonl")
