@@ -503,8 +503,9 @@ def _from_card(folder: Path, card: dict, trust: bool, device: str | None = None)
     for name in ("generator_dim", "discriminator_dim", "compress_dims", "decompress_dims"):
         if isinstance(params.get(name), list):
             params[name] = tuple(params[name])
-    if device is not None:
+    if device is not None and "device" in cls.defaults:
         params["device"] = device  # validated with the other parameters below
+    # A method without a device (arf: trees on the CPU) loads onto the CPU whatever is asked.
     elif params.get("device") == "cuda":
         import torch
 

@@ -124,6 +124,9 @@ def test_saved_generator_loads_without_pickles_and_samples_identical_rows(tmp_pa
         loaded = gs.load_generator(folder)  # trust=False: nothing is executed
         pd.testing.assert_frame_equal(loaded.sample(150, random_state=7), expected)
         assert loaded.sample(150, random_state=8)["f64"].ne(expected["f64"]).any()
+        # device= (load_generator, `gensample generate --device`) is accepted: trees have no device.
+        on_cpu = gs.load_generator(folder, device="cpu")
+        pd.testing.assert_frame_equal(on_cpu.sample(150, random_state=7), expected)
 
 
 # ------------------------------------------------------------------ structure
