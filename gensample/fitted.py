@@ -80,7 +80,7 @@ def fit_generator(
         Features and target.
     target : column label
     method : str, default "wgan-gp"
-        A deep method: ``wgan-gp``, ``ctgan``, ``copulagan``, ``tvae`` or ``gaussian-copula``.
+        A method that fits a model: ``wgan-gp``, ``ctgan``, ``copulagan``, ``tvae``, ``gaussian-copula`` or ``arf``.
     sampling_strategy : str, float or dict, default "auto"
         Which classes to fit, and the default row counts of :meth:`FittedGenerator.sample`
         (as in :func:`gensample.sample_minority`).

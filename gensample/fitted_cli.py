@@ -24,7 +24,7 @@ def add_fit_commands(subparsers) -> None:
     p = subparsers.add_parser("fit", help="train a deep generator and save it to a folder (default models/)")
     p.add_argument("input", help="input table (.csv, .tsv, .parquet)")
     p.add_argument("--target", required=True, help="name of the class column")
-    p.add_argument("--method", default="wgan-gp", help="deep method: wgan-gp, ctgan, copulagan, tvae, gaussian-copula")
+    p.add_argument("--method", default="wgan-gp", help="a method that fits a model: wgan-gp, ctgan, copulagan, tvae, gaussian-copula, arf")
     p.add_argument("--strategy", default="auto", help="which classes to fit and how many rows `generate` makes by default")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (a method parameter)")
     p.add_argument("--fit-on", choices=("minority", "all"), default=None,
