@@ -322,7 +322,9 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
     from gensample.evaluation.metrics import METRICS
 
     START, END = _markers(args)
-    lines = [START, "## compare: mean ranks over KEEL datasets (`bench_compare.py`)", ""]
+    title = ("## compare: mean ranks over KEEL datasets (`bench_compare.py`)" if not getattr(args, "section", None)
+             else f"## {args.section}: mean ranks over KEEL datasets (`bench_compare.py`)")
+    lines = [START, title, ""]
     lines.append(f"Command: `{command}`")
     if args.from_json:
         lines.append(f"(tables re-computed from the saved per-dataset means with `--from-json {args.from_json}`)")
