@@ -260,8 +260,9 @@ def scorer(objective: str, positive: int, beta: float):
     """A scikit-learn scorer of label metric ``objective`` with class code ``positive`` as the positive class."""
     from sklearn.metrics import make_scorer
 
-    def score(y_true, y_pred):
+    def score(y_true, y_pred, pos_label):
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        return binary_label_metrics(y_true == positive, (y_pred == positive)[None, :], beta)[objective][0]
+        return binary_label_metrics(y_true == pos_label, (y_pred == pos_label)[None, :], beta)[objective][0]
 
-    return make_scorer(score)
+    # pos_label tells TunedThresholdClassifierCV whose probability the threshold is on.
+    return make_scorer(score, pos_label=positive)

@@ -433,8 +433,9 @@ def _scorer(scoring, y):
     if scoring not in M.LABEL_METRICS:
         raise ParameterError(f"threshold_scoring must be one of {', '.join(M.LABEL_METRICS)} or a scorer, got {scoring!r}")
 
-    def score(y_true, y_pred):
-        truth = np.asarray(y_true) == pos
-        return float(M.binary_label_metrics(truth, (np.asarray(y_pred) == pos)[None, :], 2.0)[scoring][0])
+    def score(y_true, y_pred, pos_label):
+        truth = np.asarray(y_true) == pos_label
+        return float(M.binary_label_metrics(truth, (np.asarray(y_pred) == pos_label)[None, :], 2.0)[scoring][0])
 
-    return make_scorer(score)
+    # pos_label tells TunedThresholdClassifierCV whose probability the threshold is on.
+    return make_scorer(score, pos_label=pos)
