@@ -65,7 +65,8 @@ def main(argv=None) -> int:
                     help="resumable run: append every dataset's per-fold rows (one JSON line per dataset, method, "
                          "classifier, repeat and fold) to PATH and skip datasets already there")
     ap.add_argument("--from-jsonl", default=None, metavar="PATHS",
-                    help="comma-separated --jsonl files to merge and analyse (datasets present in all of them)")
+                    help="comma-separated --jsonl files to merge and analyse (shards of one run, or runs of other "
+                         "methods; datasets missing a method drop out of the rank tables)")
     ap.add_argument("--order", default="name", choices=("name", "size"),
                     help="run datasets by name or smallest first (so a run stopped early covers the most sets)")
     ap.add_argument("--method-params", default=None, metavar="JSON", help='e.g. \'{"auto": {"metric": "mcc"}}\'')
@@ -197,7 +198,9 @@ def read_jsonl(paths, names):
     for p in paths:
         rows = [json.loads(line) for line in Path(p).read_text().splitlines() if line.strip()]
         frames.append(pd.DataFrame(rows))
-    common = set.intersection(*(set(f["dataset"]) for f in frames)) & set(names)
+    # Shards of one run hold different datasets, runs of other methods the same ones: take every
+    # dataset; the rank tables keep, per classifier and metric, the datasets where all methods ran.
+    common = set.union(*(set(f["dataset"]) for f in frames)) & set(names)
     parts, timings, fallbacks = [], {}, {}
     for f in frames:
         f = f[f["dataset"].isin(common)]
