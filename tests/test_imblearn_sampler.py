@@ -36,7 +36,7 @@ from .conftest import make_categorical, make_mixed, make_numeric
 # are off for them: they would rightly reject a one-step model's rows, and with
 # fallback=False that is an error (the gates are tested in test_fidelity.py).
 _TINY_DEEP = {
-    "epochs": 1, "steps": 1, "max_steps": 1, "verbose": False, "min_rows": 2, "transformer_rows": 50,
+    "epochs": 1, "steps": 1, "min_steps": 1, "max_steps": 1, "verbose": False, "min_rows": 2, "transformer_rows": 50,
     "embedding_dim": 8, "generator_dim": (16,), "discriminator_dim": (16,), "compress_dims": (16,),
     "decompress_dims": (16,), "hidden": 16, "z_dim": 8,
 }
