@@ -48,6 +48,21 @@ def make_numeric(n: int = 300, minority: int = 25, seed: int = 0, classes: int =
     return df
 
 
+def table_with_ids(minority: int = 120, majority: int = 200, seed: int = 0) -> pd.DataFrame:
+    """``rid`` is unique per row (so a row is recognised in any frame); ``c`` a category."""
+    rng = np.random.default_rng(seed)
+    n = minority + majority
+    y = np.r_[np.ones(minority, int), np.zeros(majority, int)]
+    a = rng.normal(size=n) + 2 * y
+    return pd.DataFrame({
+        "rid": np.arange(n, dtype=float) + rng.random(n) * 0.5,
+        "a": a,
+        "b": 0.8 * a + rng.normal(0, 0.5, n),
+        "c": np.where(a > 1, "hi", "lo"),
+        "label": y,
+    })
+
+
 def make_categorical(n: int = 200, minority: int = 20, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = np.r_[["neg"] * (n - minority), ["pos"] * minority]

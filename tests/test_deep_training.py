@@ -17,6 +17,8 @@ import gensample
 import gensample.registry
 from gensample.errors import ParameterError
 
+from .conftest import table_with_ids
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("ctgan")
 pytest.importorskip("sdv")
@@ -31,21 +33,6 @@ SMALL = {
                   "default_distribution": "norm"},
     "tvae": {"compress_dims": (32,), "decompress_dims": (32,), "embedding_dim": 8},
 }
-
-
-def table_with_ids(minority: int = 120, majority: int = 200, seed: int = 0) -> pd.DataFrame:
-    """``rid`` is unique per row (so a row is recognised in any frame); ``c`` a category."""
-    rng = np.random.default_rng(seed)
-    n = minority + majority
-    y = np.r_[np.ones(minority, int), np.zeros(majority, int)]
-    a = rng.normal(size=n) + 2 * y
-    return pd.DataFrame({
-        "rid": np.arange(n, dtype=float) + rng.random(n) * 0.5,
-        "a": a,
-        "b": 0.8 * a + rng.normal(0, 0.5, n),
-        "c": np.where(a > 1, "hi", "lo"),
-        "label": y,
-    })
 
 
 def encoded(df: pd.DataFrame, target: str = "label"):

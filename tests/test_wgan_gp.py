@@ -18,25 +18,13 @@ import gensample.registry
 from gensample.datasets.planted import band_of, planted_table
 from gensample.fidelity.structure import dependency_gap, independent_marginals
 
+from .conftest import table_with_ids
+
 torch = pytest.importorskip("torch")
 
 from gensample.generators import wgan_gp  # noqa: E402
 
 SMALL = {"hidden": 32, "z_dim": 8, "verbose": False}
-
-
-def table_with_ids(minority: int = 120, majority: int = 200, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    n = minority + majority
-    y = np.r_[np.ones(minority, int), np.zeros(majority, int)]
-    a = rng.normal(size=n) + 2 * y
-    return pd.DataFrame({
-        "rid": np.arange(n, dtype=float) + rng.random(n) * 0.5,  # unique: a row is recognised by it
-        "a": a,
-        "b": 0.8 * a + rng.normal(0, 0.5, n),
-        "c": np.where(a > 1, "hi", "lo"),
-        "label": y,
-    })
 
 
 def fit(df, codes=(1,), seed=0, target="label", **params):
