@@ -87,7 +87,8 @@ def cmd_fit(args) -> int:
 
 def cmd_generate(args) -> int:
     from .fitted import CARD, load_generator
-    from .io import _atomic_write, _format, file_sha256, provenance_path, versions
+    from .io import provenance_path, table_format, versions
+    from .utils import atomic_write, file_sha256
 
     gen = load_generator(args.model, trust=args.trust, device=args.device)
     label = _match_label(args.label, gen.classes) if args.label is not None else None
@@ -95,7 +96,7 @@ def cmd_generate(args) -> int:
         raise ParameterError(f"--n must be a non-negative integer, got {args.n}")
     rows = gen.sample(args.n, random_state=args.seed, label=label)
     path = Path(args.out)
-    fmt = _format(path)
+    fmt = table_format(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.exists():
         raise ExportError(f"the folder {str(folder)!r} does not exist; create it first")
@@ -110,7 +111,7 @@ def cmd_generate(args) -> int:
         else:
             rows.to_parquet(tmp, index=False)
 
-    _atomic_write(path, write, args.force)
+    atomic_write(path, write, args.force)
     model = Path(args.model)
     target = gen.schema.target.name
     counts = rows[target].value_counts(sort=False)
@@ -129,7 +130,7 @@ def cmd_generate(args) -> int:
         "versions": versions(),
     }
     payload = json.dumps(record, indent=2, default=str).encode("utf-8")
-    _atomic_write(provenance_path(path), lambda tmp: tmp.write_bytes(payload), overwrite=True)
+    atomic_write(provenance_path(path), lambda tmp: tmp.write_bytes(payload), overwrite=True)
     print(gen.summary())
     for k, v in counts.items():
         print(f"  generated {int(v)} row(s) of class {k!r}")

@@ -14,15 +14,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import ExportError, FileFormatError, InputError
-from .schema import _json_scalar
+from .utils import atomic_write, file_sha256, json_scalar, package_versions
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -35,7 +33,9 @@ KEY_PACKAGES = (
 )
 
 
-def _format(path: Path) -> str:
+def table_format(path: str | os.PathLike) -> str:
+    """``"csv"`` or ``"parquet"``, from the file name's suffix; FileFormatError for any other suffix."""
+    path = Path(path)
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
         return "csv"
@@ -45,14 +45,6 @@ def _format(path: Path) -> str:
         f"cannot tell the format of {str(path)!r} from its suffix; use one of "
         + ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
     )
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def provenance_path(path: str | os.PathLike) -> Path:
@@ -75,7 +67,7 @@ def read_table(path: str | os.PathLike, *, use_provenance: bool = True, **kwargs
         raise FileFormatError(f"no such file: {str(path)!r}")
     if path.is_dir():
         raise FileFormatError(f"{str(path)!r} is a folder; give the path of a .csv or .parquet file")
-    fmt = _format(path)
+    fmt = table_format(path)
     try:
         if fmt == "parquet":
             frame = pd.read_parquet(path, **kwargs)
@@ -174,7 +166,7 @@ def export(
     if not hasattr(result, "synthetic") or not hasattr(result, "kept_original"):
         raise InputError(f"export needs a SampleResult (from sample_minority), got {type(result).__name__}")
     path = Path(path)
-    fmt = _format(path)
+    fmt = table_format(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.exists():
         raise ExportError(f"the folder {str(folder)!r} does not exist; create it first")
@@ -209,51 +201,17 @@ def export(
                 frame = frame.assign(is_synthetic=result.is_synthetic.to_numpy())
             frame.to_parquet(tmp, index=False)
 
-    _atomic_write(path, write_data, overwrite)
+    atomic_write(path, write_data, overwrite)
     if provenance:
         record = provenance_record(result, path, flag_synthetic)
         payload = json.dumps(record, indent=2, sort_keys=False, default=str).encode("utf-8")
-        _atomic_write(provenance_path(path), lambda tmp: tmp.write_bytes(payload), overwrite=True)
+        atomic_write(provenance_path(path), lambda tmp: tmp.write_bytes(payload), overwrite=True)
     return path
 
 
-def _atomic_write(path: Path, writer, overwrite: bool) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path appeared meanwhile: never clobber
-            except FileExistsError:
-                raise ExportError(f"{str(path)!r} already exists; pass overwrite=True (CLI: --force) to replace it") from None
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise ExportError(f"{str(path)!r} already exists; pass overwrite=True to replace it") from None
-                os.replace(tmp, path)
-    except ExportError:
-        raise
-    except OSError as exc:
-        raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def versions() -> dict:
-    out = {}
-    for name in KEY_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    """Installed versions of :data:`KEY_PACKAGES` (None for those not installed)."""
+    return package_versions(KEY_PACKAGES)
 
 
 def data_fingerprint(frame: pd.DataFrame) -> str:
@@ -270,9 +228,9 @@ def provenance_record(result, path: Path | None = None, flag_synthetic: bool = F
     columns = []
     frame = result.synthetic
     for name in frame.columns:
-        entry = {"name": _json_scalar(name), "dtype": str(frame[name].dtype)}
+        entry = {"name": json_scalar(name), "dtype": str(frame[name].dtype)}
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            entry["categories"] = [_json_scalar(c) for c in frame[name].dtype.categories]
+            entry["categories"] = [json_scalar(c) for c in frame[name].dtype.categories]
         columns.append(entry)
     if flag_synthetic:
         columns.append({"name": "is_synthetic", "dtype": "bool"})

@@ -26,6 +26,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .utils import json_scalar
+
+#: Old private name of :func:`gensample.utils.json_scalar`, kept while modules move to the public one.
+_json_scalar = json_scalar
 
 CONTINUOUS = "continuous"
 INTEGER = "integer"
@@ -70,13 +74,13 @@ class ColumnSpec:
     def to_dict(self) -> dict:
         """A JSON-safe description (used in provenance records and model cards)."""
         out = {
-            "name": _json_scalar(self.name),
+            "name": json_scalar(self.name),
             "kind": self.kind,
             "dtype": str(self.dtype),
             "missing_rate": round(float(self.missing_rate), 6),
         }
         if self.kind == CATEGORICAL:
-            out["categories"] = [_json_scalar(c) for c in self.categories]
+            out["categories"] = [json_scalar(c) for c in self.categories]
         if self.minimum is not None:
             out["minimum"] = self.minimum
             out["maximum"] = self.maximum
@@ -97,9 +101,9 @@ class TargetSpec:
 
     def to_dict(self) -> dict:
         return {
-            "name": _json_scalar(self.name),
+            "name": json_scalar(self.name),
             "dtype": str(self.dtype),
-            "labels": [_json_scalar(v) for v in self.labels],
+            "labels": [json_scalar(v) for v in self.labels],
             "counts": [int(c) for c in self.counts],
         }
 
@@ -301,28 +305,11 @@ class TableSchema:
         return {
             "target": self.target.to_dict(),
             "columns": [c.to_dict() for c in self.columns],
-            "order": [_json_scalar(c) for c in self.order],
+            "order": [json_scalar(c) for c in self.order],
         }
 
 
 # ====================================================================== helpers
-def _json_scalar(value: Any) -> Any:
-    """A JSON-safe version of one cell value (numpy scalars to Python, others to str)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        if isinstance(value, float) and not np.isfinite(value):
-            return None
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value) if np.isfinite(value) else None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
-
-
 def _infer_target(series: pd.Series, name: Hashable) -> TargetSpec:
     n_missing = int(series.isna().sum())
     if n_missing:
