@@ -74,10 +74,14 @@ def test_vectorised_label_metrics_match_sklearn():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 200)
     p = np.clip(0.35 * y + 0.65 * rng.random(200), 0, 1)
-    for t in (0.1, 0.4, 0.7, 0.999):
+    for t in (0.0, 0.1, 0.4, 0.7, 0.999, 1.1):  # 0.0 / 1.1: everything / nothing called positive
         pred = (p >= t).astype(int)
         fast = M.binary_label_metrics(y == 1, pred[None, :] == 1, 2.0)
-        ref = M.label_metrics(y, pred, 2, 1, 2.0)
+        ref = M.sklearn_label_metrics(y, pred, 2, 1, 2.0)
+        for positive in (0, 1):
+            # label_metrics takes the confusion-count path for two classes: it must equal sklearn's.
+            assert M.label_metrics(y, pred, 2, positive, 2.0) == pytest.approx(
+                M.sklearn_label_metrics(y, pred, 2, positive, 2.0), abs=1e-12)
         for k, v in ref.items():
             assert fast[k][0] == pytest.approx(v, abs=1e-12), k
         assert ref["f_beta"] == pytest.approx(fbeta_score(y, pred, beta=2.0, zero_division=0))
