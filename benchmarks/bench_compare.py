@@ -135,8 +135,7 @@ def main(argv=None) -> int:
         fallbacks[name] = int(res.generation["fallbacks"].sum())
         if args.jsonl:
             append_jsonl(Path(args.jsonl), name, res, timings[name], fallbacks[name])
-        means = res.view("default").groupby(["classifier", "method"])[list(METRICS)].mean().reset_index()
-        means.insert(0, "dataset", name)
+        means = dataset_means(res.view("default").assign(dataset=name), list(METRICS))
         per_dataset.append(means)
         best = res.summary().groupby("classifier").head(1)
         print(f"{name}: {len(data)} rows, IR {res.profile.imbalance_ratio:.1f}, {timings[name]:.0f} s; best pr_auc: "
@@ -212,8 +211,23 @@ def read_jsonl(paths, names):
     # A baseline present in several files is the same computation (same folds and seeds): keep one.
     allrows = allrows.drop_duplicates(subset=["dataset", "method", "classifier", "repeat", "fold"])
     metrics = [m for m in METRICS if m in allrows.columns]
-    table = allrows.groupby(["dataset", "classifier", "method"])[metrics].mean().reset_index()
-    return table, timings, fallbacks
+    return dataset_means(allrows, metrics), timings, fallbacks
+
+
+def dataset_means(rows: pd.DataFrame, metrics) -> pd.DataFrame:
+    """Per dataset, classifier and method: the mean over folds, NaN where the remedy failed on a fold.
+
+    A mean over the folds a remedy survived would flatter it (the folds it fails on are the
+    hard ones), so such a (dataset, classifier, method) drops out of the rank tables; the
+    report lists the failures. ``failed_folds`` counts them.
+    """
+    keys = ["dataset", "classifier", "method"]
+    g = rows.groupby(keys)
+    table = g[metrics].mean()
+    failed = g["error"].count() if "error" in rows.columns else g[metrics[0]].count() * 0
+    table.loc[failed > 0, :] = np.nan
+    table["failed_folds"] = failed
+    return table.reset_index()
 
 
 def analyse(table, skipped, timings, fallbacks, args, command, methods, classifiers) -> int:
@@ -344,6 +358,14 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
                  + f". Total {sum(timings.values()) / 60:.1f} min.")
     if skipped:
         lines.append("Skipped: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    if "failed_folds" in table.columns and (table["failed_folds"] > 0).any():
+        f = table[table["failed_folds"] > 0].groupby("method")["dataset"].nunique().sort_values(ascending=False)
+        lines.append("Remedies that raised on some folds (imbalanced-learn's RUSBoost when its first weak learner is "
+                     "no better than chance; SMOTE inside a bagging bootstrap holding one minority row): "
+                     + ", ".join(f"{m} on {n} datasets" for m, n in f.items())
+                     + ". Where a remedy failed, that dataset leaves that classifier's rank tables (a mean over the "
+                     "folds it survived would flatter it); the auto-vs-smote comparison keeps every dataset where "
+                     "both ran.")
     fb = {k: v for k, v in fallbacks.items() if v}
     lines.append("Fallbacks inside folds: " + (", ".join(f"{k} {v}" for k, v in fb.items()) if fb else "none") + ".")
     lines.append("")
@@ -381,12 +403,12 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
                   "Mean rank of `auto` and `smote` in the tables above on the three target metrics; per dataset, "
                   "`auto` is better / equal / worse than `smote` on its mean over folds; Wilcoxon signed-rank "
                   "p over the datasets where they differ (two-sided).", "",
-                  "| classifier | metric | rank auto | rank smote | auto better / equal / worse | mean diff | Wilcoxon p |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| classifier | metric | rank auto | rank smote | datasets | auto better / equal / worse | mean diff | Wilcoxon p |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in paired_vs(table, "auto", "smote", classifiers, focus):
             ranks = rank_tables[r["classifier"]]
             lines.append(f"| {r['classifier']} | {r['metric']} | {ranks.loc['auto', r['metric']]:.2f} | "
-                         f"{ranks.loc['smote', r['metric']]:.2f} | {r['wins']} / {r['ties']} / {r['losses']} | "
+                         f"{ranks.loc['smote', r['metric']]:.2f} | {r['datasets']} | {r['wins']} / {r['ties']} / {r['losses']} | "
                          f"{r['mean_difference']:+.4f} | {_p(r['p_wilcoxon'])} |")
         choices = getattr(args, "auto_choices", None)
         if choices:

@@ -46,6 +46,31 @@ class GenerationError(GensampleError, RuntimeError):
     """A generator failed and no fallback was allowed."""
 
 
+class TrainingError(GensampleError, RuntimeError):
+    """A generator's training failed: its library raised inside the fit, or losses became NaN/inf.
+
+    Plugins raise it (``raise TrainingError(...) from exc``) to say "this model could not be
+    trained on these rows"; the sampling policy then serves the class with the SMOTE family
+    (a recorded fallback). Any other exception from a plugin is a bug and surfaces as a
+    :class:`PluginError`.
+    """
+
+
+class PluginError(GensampleError, RuntimeError):
+    """A generator raised an exception that is not a training failure (a bug in the method).
+
+    The message names the method; the original exception is chained (``__cause__``).
+    """
+
+    def __init__(self, message: str, method: str = ""):
+        super().__init__(message)
+        self.method = method
+
+
+class EvaluationError(GensampleError, RuntimeError):
+    """A comparison could not score anything (every remedy failed on every fold)."""
+
+
 class ModelLoadError(GensampleError):
     """A saved generator cannot be loaded (missing files, untrusted pickle, bad checksum)."""
 

@@ -351,3 +351,40 @@ def test_json_and_cli(tmp_path, capsys):
     assert code == 2 and "--force" in capsys.readouterr().err
     code = main(["compare", str(csv), "--target", "label", "--methods", "smoth", "--no-progress"])
     assert code == 2 and "smote" in capsys.readouterr().err
+
+
+def test_a_remedy_failing_on_some_folds_is_recorded_and_the_rest_finish(monkeypatch):
+    from gensample.evaluation import protocol
+
+    real = protocol._run_cell
+
+    def flaky(cell, data, schema, settings):
+        if cell.method == "random" and cell.fold in (1, 3):
+            raise ValueError("planted failure")
+        return real(cell, data, schema, settings)
+
+    monkeypatch.setattr(protocol, "_run_cell", flaky)
+    res = compare(tiny(), "label", methods=["smote", "random"], classifiers=["lr"], folds=5, repeats=1,
+                  fidelity=False, backend="sequential")
+    failed = res.folds[res.folds["error"].notna()]
+    assert set(failed["method"]) == {"random"} and set(failed["fold"]) == {1, 3}
+    assert failed["pr_auc"].isna().all() and "planted failure" in failed["error"].iloc[0]
+    assert res.folds.loc[res.folds["method"] == "smote", "pr_auc"].notna().all()
+    summary = res.summary().set_index("method")
+    assert summary.loc["random", "failed_folds"] == 2 and summary.loc["smote", "failed_folds"] == 0
+    assert any("'random' failed in 2 of 5 folds" in n for n in res.notes)
+    assert all("'random'" not in line.split(",")[1] for line in res.answer())  # never named the answer
+    json.loads(json.dumps(res.to_dict()))
+
+
+def test_every_cell_failing_is_an_error(monkeypatch):
+    from gensample.errors import EvaluationError
+    from gensample.evaluation import protocol
+
+    def broken(cell, data, schema, settings):
+        raise ValueError("nothing works")
+
+    monkeypatch.setattr(protocol, "_run_cell", broken)
+    with pytest.raises(EvaluationError, match="every remedy failed"):
+        compare(tiny(), "label", methods=["smote"], classifiers=["lr"], folds=3, repeats=1, fidelity=False,
+                backend="sequential")

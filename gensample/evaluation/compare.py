@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import registry
-from ..errors import ExportError, InputError, ParameterError
+from ..errors import EvaluationError, ExportError, InputError, ParameterError
 from ..schema import TableSchema, _json_scalar
 from . import metrics as M
 from .backends import check_backend, run_grid
@@ -164,6 +164,7 @@ def compare(
     ).reset_index(drop=True)
     generation = _generation_frame([o.generation for o in outcomes], order)
     notes = list(dict.fromkeys(n for o in outcomes for n in o.notes))
+    notes += _failure_notes([o.generation for o in outcomes], [NONE, CLASS_WEIGHT, *method_list], folds * repeats)
     if n_classes > 2:
         notes.append("threshold tuning applies to two-class targets: the 'threshold' baseline and tuned "
                      "operating points are left out for this multi-class target")
@@ -281,6 +282,7 @@ class CompareResult:
                 parts[f"{m}_mean"] = g[m].mean()
                 parts[f"{m}_std"] = g[m].std(ddof=1)
         parts["train_seconds"] = g["train_seconds"].mean()
+        parts["failed_folds"] = g["error"].count() if "error" in v.columns else g["fold"].count() * 0
         out = pd.DataFrame(parts).reset_index()
         kinds = self.kinds()
         out.insert(2, "kind", out["method"].map(kinds))
@@ -324,6 +326,9 @@ class CompareResult:
             if sub.empty:
                 continue
             means = sub.groupby("method")[metric].mean().dropna()
+            if "error" in sub.columns:
+                # A remedy that failed on some folds is scored on the others: never the answer.
+                means = means.drop(sub.loc[sub["error"].notna(), "method"].unique(), errors="ignore")
             if means.empty:
                 continue
             best = means.idxmin() if lower else means.idxmax()
@@ -566,6 +571,25 @@ def _tuned_only(name) -> bool:
     return tuned_only(str(name))
 
 
+def _failure_notes(records, methods, n_folds) -> list:
+    """One line per remedy that raised in some folds; raises when every cell failed."""
+    failed = {}
+    for g in records:
+        if g.get("error"):
+            failed.setdefault(g["method"], []).append(g)
+    if failed and sum(len(v) for v in failed.values()) == len(records):
+        first = records[0]
+        raise EvaluationError(
+            f"every remedy failed on every fold, e.g. {first['method']!r} on fold {first['fold']} "
+            f"(repeat {first['repeat']}): {first['error']}; check the data and the classifiers")
+    return [
+        f"{m!r} failed in {len(failed[m])} of {n_folds} folds (first: fold {failed[m][0]['fold']}, repeat "
+        f"{failed[m][0]['repeat']}: {failed[m][0]['error']}); its means are over the other folds and it is "
+        "not named the answer (per-fold errors in the 'error' column of folds)"
+        for m in methods if m in failed
+    ]
+
+
 def _generation_frame(records, order) -> pd.DataFrame:
     rows = []
     for g in records:
@@ -574,6 +598,8 @@ def _generation_frame(records, order) -> pd.DataFrame:
         row = {k: g[k] for k in ("method", "repeat", "fold", "seconds", "n_synthetic", "n_removed",
                                  "method_used", "fallbacks", "calls")}
         row["fallback_reasons"] = "; ".join(g["fallback_reasons"])
+        if g.get("error"):
+            row["error"] = g["error"]
         for k, v in (g.get("fidelity") or {}).items():
             row[f"fidelity_{k}"] = v
         if "auto" in g:

@@ -123,7 +123,44 @@ def run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> Cell
         # grid is the parallel part, and OpenMP threads of many cells (gradient boosting)
         # fighting for the same cores made a fit ~20x slower.
         warnings.simplefilter("ignore")
-        return _run_cell(cell, data, schema, settings)
+        try:
+            return _run_cell(cell, data, schema, settings)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one remedy failing on one fold must not end the comparison
+            return failed_cell(cell, settings, exc)
+
+
+def failed_cell(cell: Cell, settings: Settings, exc: BaseException) -> CellOutcome:
+    """The rows of a cell whose remedy raised: every metric NaN and the error in ``error``.
+
+    A remedy of another library can fail on one fold and not the next (imbalanced-learn's
+    RUSBoost raises when its first weak learner is no better than chance; SMOTE inside a
+    bagging bootstrap can draw a single minority row), so the comparison records the failure
+    per fold and goes on; ``compare`` reports the count per method.
+    """
+    s = settings
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    metrics = {m: float("nan") for m in (*M.METRICS, *M.REPORTED)}
+    if s.costs is not None and s.n_classes == 2:
+        metrics["expected_cost"] = float("nan")
+    head, mods = split_method(cell.method)
+    tuned = s.n_classes == 2 and (cell.method == NONE or s.tune_threshold or "threshold" in mods)
+    rows = []
+    for clf_name in s.classifiers:
+        base = {"classifier": clf_name, "repeat": cell.repeat, "fold": cell.fold, "train_seconds": float("nan"),
+                "n_train": int(len(cell.train)), "n_test": int(len(cell.test))}
+        if not tuned_only(cell.method):
+            rows.append({"method": cell.method, **base, "operating_point": "default",
+                         "threshold": 0.5 if s.n_classes == 2 else None, **_ordered(metrics), "error": error})
+        if tuned:
+            name = THRESHOLD if cell.method == NONE else cell.method
+            rows.append({"method": name, **base, "operating_point": "tuned", "threshold": float("nan"),
+                         **_ordered(metrics), "error": error})
+    gen = {"method": cell.method, "repeat": cell.repeat, "fold": cell.fold, "seconds": float("nan"),
+           "n_synthetic": 0, "n_removed": 0, "method_used": None, "fidelity": None, "fallbacks": 0, "calls": 0,
+           "fallback_reasons": [], "error": error}
+    return CellOutcome(rows, gen, None, [])
 
 
 def _run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> CellOutcome:
