@@ -43,6 +43,9 @@ class DeepGenerator(Generator):
     """
 
     family = "deep"
+    #: Learns a model of the rows and draws new ones from it (not interpolation or copies):
+    #: the sampling layer's default checks of the rows apply.
+    generative: ClassVar[bool] = True
     handles = frozenset(DATA_KINDS)
     multiclass = True
     #: Parameters every deep method accepts (merged into each subclass's ``defaults``).
