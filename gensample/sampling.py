@@ -93,11 +93,19 @@ def sample_minority(
     rate in the new rows matches the class's rate in expectation, and columns that tend to be
     missing together stay so. Rows copied by ``random`` keep their own missing cells.
     """
+    # issue 13: Parquet paths, pyarrow datasets and Dask frames stream (gensample/scale)
+    from .scale import handles, sample_scaled
+
+    if handles(data):
+        return sample_scaled(data, target, method, sampling_strategy, random_state, categorical=categorical,
+                             fallback=fallback, check=check, gate=gate, **params)
     started = time.perf_counter()
     _check_random_state(random_state)
     if not isinstance(fallback, bool):
         raise ParameterError(f"fallback must be True or False, got {fallback!r}")
-    schema = TableSchema.infer(data, target, categorical)
+    from .scale.handoff import given_schema  # issue 13: the whole table's schema, for a streamed run
+
+    schema = given_schema(data) or TableSchema.infer(data, target, categorical)
     cls = registry.get(method)
     generator = cls(**params)
     generator._validate_params()
