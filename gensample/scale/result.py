@@ -1,0 +1,76 @@
+"""The result of an out-of-core run: the new rows in memory, the original rows on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..result import SampleResult
+
+
+@dataclass(eq=False)
+class StreamedResult(SampleResult):
+    """A :class:`~gensample.result.SampleResult` whose original rows stay in the source.
+
+    ``synthetic``, ``counts``, ``per_class``, ``params``, ``removed_index`` (row numbers of
+    the source) and the rest mean what they mean in memory. ``augmented`` is not built:
+    write it with :func:`gensample.export` (which streams the original rows through) or read
+    it batch by batch with :meth:`iter_augmented`.
+
+    Attributes
+    ----------
+    scale : dict
+        How the run streamed: rows read, batch size, passes, what the method needed of the
+        other classes (:class:`~gensample.scale.needs.Need`), rows held in memory.
+    """
+
+    scale: dict = field(default_factory=dict)
+    _source: Any = field(default=None, repr=False)
+
+    @classmethod
+    def from_result(cls, result: SampleResult, source, scale: dict) -> StreamedResult:
+        values = {f.name: getattr(result, f.name) for f in fields(SampleResult)}
+        values["_original"] = None
+        values["_removed_positions"] = np.asarray(result.removed_index, dtype=np.int64)
+        values["source"] = source.identity()
+        return cls(**values, scale=scale, _source=source)
+
+    @property
+    def n_original(self) -> int:
+        """Original rows that stay (all of them unless a cleaning method removed some)."""
+        return self._source.num_rows - len(self._removed_positions)
+
+    @property
+    def kept_original(self) -> pd.DataFrame:
+        raise InputError(
+            "the original rows of a streamed run stay in the source file; use gensample.export(result, path) "
+            "or result.iter_augmented() to go through them batch by batch"
+        )
+
+    @property
+    def augmented(self) -> pd.DataFrame:  # type: ignore[override]
+        raise InputError(
+            f"the augmented table of a streamed run ({self.n_original:,} original + {len(self.synthetic):,} new rows) "
+            "is not built in memory; use gensample.export(result, path), or result.iter_augmented() for batches"
+        )
+
+    @property
+    def original_index(self) -> pd.Index:
+        raise InputError("a streamed run has no in-memory index; original rows are numbered 0..n-1 in file order")
+
+    @property
+    def is_synthetic(self) -> pd.Series:
+        raise InputError("in a streamed run the first result.n_original rows of the export are the original ones")
+
+    def iter_augmented(self):
+        """pandas batches of the augmented table: original rows (less removed ones), then the new rows."""
+        removed = self._removed_positions
+        for start, frame, _ in self._source.frames(self._source.names):
+            if len(removed):
+                frame = frame[~np.isin(frame.index.to_numpy(), removed)]
+            yield frame.reset_index(drop=True)
+        yield self.synthetic
