@@ -166,6 +166,11 @@ class TableSchema:
         categorical : list of column labels, optional
             Columns to treat as categorical whatever their dtype (e.g. integer codes).
         """
+        from .scale.handoff import given_schema  # issue 13: a streamed run's whole-table schema
+
+        given = given_schema(data)
+        if given is not None:
+            return given
         if not isinstance(data, pd.DataFrame):
             raise InputError(
                 f"data must be a pandas DataFrame, got {type(data).__name__}; "
