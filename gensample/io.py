@@ -163,6 +163,10 @@ def export(
     Path
         The path written.
     """
+    from .scale import export_scaled, is_scaled_result  # issue 13: streamed / Dask results
+
+    if is_scaled_result(result):
+        return export_scaled(result, path, flag_synthetic, overwrite, provenance=provenance)
     if not hasattr(result, "synthetic") or not hasattr(result, "kept_original"):
         raise InputError(f"export needs a SampleResult (from sample_minority), got {type(result).__name__}")
     path = Path(path)
