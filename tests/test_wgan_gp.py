@@ -23,6 +23,7 @@ from .conftest import table_with_ids
 torch = pytest.importorskip("torch")
 
 from gensample.generators import wgan_gp  # noqa: E402
+from gensample.generators.networks import wgan_gp as wgan_net  # noqa: E402
 
 SMALL = {"hidden": 32, "z_dim": 8, "verbose": False}
 
@@ -39,7 +40,7 @@ def fit(df, codes=(1,), seed=0, target="label", **params):
 @pytest.mark.parametrize("fit_on", ["minority", "all"])
 def test_early_stopping_scores_only_held_out_rows_never_trained_on(monkeypatch, fit_on):
     seen_val, seen_train = [], []
-    score, draw = wgan_gp.validation_score, wgan_gp._BatchDraw.__call__
+    score, draw = wgan_gp.validation_score, wgan_net.BatchDraw.__call__
 
     def spy_score(real_cont, real_codes, fake_cont, fake_codes, sizes):
         seen_val.append(np.array(real_cont, copy=True))
@@ -51,7 +52,7 @@ def test_early_stopping_scores_only_held_out_rows_never_trained_on(monkeypatch, 
         return out
 
     monkeypatch.setattr(wgan_gp, "validation_score", spy_score)
-    monkeypatch.setattr(wgan_gp._BatchDraw, "__call__", spy_draw)
+    monkeypatch.setattr(wgan_net.BatchDraw, "__call__", spy_draw)
     df = table_with_ids()
     gen, table = fit(df, steps=60, fit_on=fit_on)
     entry = gen.models_["all" if fit_on == "all" else 1]
@@ -107,10 +108,10 @@ def test_balanced_batches_draw_classes_in_equal_shares():
     rng = np.random.default_rng(0)
     labels = np.r_[np.zeros(950, int), np.ones(50, int)]
     codes = np.zeros((1000, 0), dtype=np.int64)
-    draw = wgan_gp._BatchDraw(np.arange(1000), labels, 2, True, codes, [], False, rng)
+    draw = wgan_net.BatchDraw(np.arange(1000), labels, 2, True, codes, [], False, rng)
     rows = np.concatenate([draw(256)[0] for _ in range(40)])
     assert abs(labels[rows].mean() - 0.5) < 0.03
-    plain = wgan_gp._BatchDraw(np.arange(1000), labels, 2, False, codes, [], False, rng)
+    plain = wgan_net.BatchDraw(np.arange(1000), labels, 2, False, codes, [], False, rng)
     rows = np.concatenate([plain(256)[0] for _ in range(40)])
     assert abs(labels[rows].mean() - 0.05) < 0.02
 
@@ -119,13 +120,13 @@ def test_value_conditions_pick_real_rows_with_the_value_asked():
     rng = np.random.default_rng(0)
     codes = np.column_stack([rng.integers(0, 3, 500), rng.integers(0, 2, 500)])
     labels = np.zeros(500, dtype=np.int64)
-    draw = wgan_gp._BatchDraw(np.arange(500), labels, 1, False, codes, [3, 2], True, rng)
+    draw = wgan_net.BatchDraw(np.arange(500), labels, 1, False, codes, [3, 2], True, rng)
     rows, vcond, (cols, vals) = draw(400)
     assert np.array_equal(codes[rows, cols], vals)
     assert np.array_equal(vcond.argmax(1), np.where(cols == 0, vals, 3 + vals))
     # Log-frequency: a rare value is asked for more often than its share of the rows.
     codes[:, 0] = np.where(rng.random(500) < 0.04, 2, 0)
-    draw = wgan_gp._BatchDraw(np.arange(500), labels, 1, False, codes, [3, 2], True, rng)
+    draw = wgan_net.BatchDraw(np.arange(500), labels, 1, False, codes, [3, 2], True, rng)
     _, _, (cols, vals) = draw(4000)
     assert (vals[cols == 0] == 2).mean() > 0.2
 
