@@ -102,3 +102,25 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
 def _prune(frame: pd.DataFrame, best: dict) -> pd.DataFrame:
     final = np.unique(np.concatenate([b.pos.ravel() for b in best.values()]))
     return frame[np.isin(frame.index.to_numpy(), final)]
+
+
+def candidates_in(part: pd.DataFrame, schema, grown: pd.DataFrame, codes: list, k: int) -> pd.DataFrame:
+    """The rows of ``part`` (other classes) among the ``k`` nearest of some row of ``grown``.
+
+    Run on each Dask partition: the union over partitions holds every row's k nearest.
+    """
+    if not len(part):
+        return part
+    table = impute(schema.encode(grown))
+    enc = impute(schema.encode(part))
+    chosen = np.zeros(len(part), dtype=bool)
+    for code in codes:
+        rows = np.flatnonzero(table.y == code)
+        if not len(rows):
+            continue
+        space = MixedSpace(table, rows)
+        X = space.embed(enc.numeric, enc.categorical)
+        idx = NearestNeighbors(n_neighbors=min(k, len(part))).fit(X).kneighbors(
+            space.embed(table.numeric[rows], table.categorical[rows]), return_distance=False)
+        chosen[np.unique(idx)] = True
+    return part.iloc[np.flatnonzero(chosen)]
