@@ -8,20 +8,22 @@ its traceback.
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 import traceback
 import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import GensampleError, ParameterError, StrategyError
+from .cliargs import parse_params, parse_strategy, profile_line
+from .errors import GensampleError
 
 EXIT_USER_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
@@ -29,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             # Decisions are printed by the commands themselves; don't repeat them as warnings.
-            from .generators.base import GensampleWarning
+            # (`methods` takes no decision, and importing the generators would load numpy.)
+            if args.handler is not cmd_methods:
+                from .generators.base import GensampleWarning
 
-            warnings.simplefilter("ignore", GensampleWarning)
+                warnings.simplefilter("ignore", GensampleWarning)
             return int(args.handler(args) or 0)
     except GensampleError as exc:
         if getattr(args, "verbose", False):
@@ -43,7 +47,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``gensample`` argument parser.
+
+    Parameters
+    ----------
+    only : str, optional
+        The command about to run. The commands in :data:`LAZY_COMMANDS` import their
+        package (the fidelity measures, scikit-learn's classifiers) to build their options;
+        with ``only`` given, those other than ``only`` get a placeholder that shows their
+        one-line help in ``gensample --help`` and nothing else, so that ``gensample --help``
+        and ``gensample methods`` answer without importing them. None builds every command.
+    """
     parser = argparse.ArgumentParser(
         prog="gensample",
         description="Synthetic minority rows for imbalanced tables: generate, check, compare, export.",
@@ -88,28 +103,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
     p.set_defaults(handler=cmd_demo)
 
-    _add_optional_commands(sub)
+    _add_optional_commands(sub, only)
     return parser
 
 
-def _add_optional_commands(sub) -> None:
-    """Commands whose code lives beside the feature it drives (fidelity, fitted models, compare)."""
-    from .evaluation.cli import add_compare_command
-    from .fidelity.cli import add_check_command
-    from .fitted_cli import add_fit_commands
+#: Commands whose parser lives beside the feature it drives, in a package that is slow to
+#: import: command -> (module, function adding the sub-parser, the sub-parser's help). The
+#: help is repeated here for ``gensample --help``; tests/test_imports.py checks it is the same.
+LAZY_COMMANDS = {
+    "check": ("gensample.fidelity.cli", "add_check_command",
+              "check synthetic rows against the real rows of their class (fidelity, mode collapse, copies)"),
+    "compare": ("gensample.evaluation.cli", "add_compare_command",
+                "compare methods and baselines by downstream classifiers, fidelity and cost"),
+}
 
-    for add in (add_check_command, add_fit_commands, add_compare_command):
-        add(sub)
+
+def _add_optional_commands(sub, only: str | None) -> None:
+    """Commands whose code lives beside the feature it drives (fidelity, fitted models, compare)."""
+    from .fitted_cli import add_fit_commands  # light: its command functions import what they use
+
+    for name, (module, function, help_text) in LAZY_COMMANDS.items():
+        if name == "compare":  # keep the listing's order: check, fit, generate, compare
+            add_fit_commands(sub)
+        if only is None or only == name:
+            getattr(importlib.import_module(module), function)(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+
+
+def _command_of(argv: list[str]) -> str:
+    """The command word of ``argv`` (the first argument not starting with "-"), or ""."""
+    # Top-level options (--help, --version) take no value, so the first other word is the command.
+    return next((a for a in argv if not a.startswith("-")), "")
 
 
 # ============================================================================ commands
 def cmd_methods(args) -> int:
-    from .registry import methods
-
-    table = methods()
     kinds = ["numeric", "categorical", "mixed", "missing"]
     rows = []
-    for _, r in table.iterrows():
+    for r in _method_rows():
         handles = "/".join(k for k in kinds if r[k])
         rows.append((r["name"], r["family"], handles, "yes" if r["multiclass"] else "no", str(r["min_rows"]), r["description"]))
     header = ("method", "family", "handles", "multi-class", "min rows", "description")
@@ -120,6 +152,29 @@ def cmd_methods(args) -> int:
     for row in rows:
         print(line(row))
     return 0
+
+
+def _method_rows() -> list[dict]:
+    """The rows of ``registry.methods()``, from the catalog when no plugin is installed.
+
+    The catalog lists the built-ins without importing them (numpy, scikit-learn,
+    imbalanced-learn); a third-party method's attributes are only known by loading it, so
+    with plugins installed the registry lists everything.
+    """
+    from importlib.metadata import entry_points
+
+    from .generators.catalog import BUILTIN_INFO
+
+    if any(ep.name not in BUILTIN_INFO for ep in entry_points(group="gensample.generators")):
+        from .registry import methods
+
+        return methods().to_dict(orient="records")
+    rows = []
+    for name, info in BUILTIN_INFO.items():
+        rows.append({"name": name, "family": info.family, "description": info.description,
+                     **{k: k in info.handles for k in ("numeric", "categorical", "mixed", "missing")},
+                     "multiclass": info.multiclass, "min_rows": info.min_rows, "source": "builtin"})
+    return rows
 
 
 def cmd_sample(args) -> int:
@@ -162,64 +217,6 @@ def cmd_demo(args) -> int:
           f"{len(result.synthetic)} synthetic rows, column is_synthetic marks the new ones)")
     print(f"provenance: {path}.provenance.json")
     return 0
-
-
-# ============================================================================ parsing helpers
-def parse_params(items: list[str]) -> dict:
-    """``["k_neighbors=3", "kind=borderline-2"]`` -> ``{"k_neighbors": 3, "kind": "borderline-2"}``."""
-    params = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ParameterError(f"--param expects NAME=VALUE, got {item!r}")
-        params[name.strip()] = _parse_value(value.strip())
-    return params
-
-
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        low = text.lower()
-        if low in ("true", "false"):
-            return low == "true"
-        if low in ("none", "null"):
-            return None
-        return text
-
-
-def parse_strategy(text: str, target_values=None):
-    """``auto``, a float, or ``LABEL:COUNT,LABEL:COUNT`` (labels matched to the target's own values)."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    if ":" not in text:
-        return text
-    labels = {}
-    if target_values is not None:
-        for value in target_values.unique():
-            labels.setdefault(str(value), value)
-    out = {}
-    for part in text.split(","):
-        label, _, count = part.rpartition(":")
-        label = label.strip()
-        try:
-            n = int(count)
-        except ValueError:
-            raise StrategyError(f"--strategy entry {part!r} must be LABEL:COUNT with a whole COUNT") from None
-        if labels and label not in labels:
-            raise StrategyError(f"--strategy names label {label!r}, which is not in the target; labels are {sorted(labels)}")
-        out[labels.get(label, label)] = n
-    return out
-
-
-def profile_line(y) -> str:
-    """One line describing the class balance (the same as ``compare`` prints first)."""
-    from .evaluation.profile import imbalance_profile
-
-    return imbalance_profile(y).line()
 
 
 if __name__ == "__main__":  # pragma: no cover

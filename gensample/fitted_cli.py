@@ -57,7 +57,7 @@ def add_fit_commands(subparsers) -> None:
 
 
 def cmd_fit(args) -> int:
-    from .cli import parse_params, parse_strategy
+    from .cliargs import parse_params, parse_strategy
     from .fitted import MODELS_DIR, fit_generator
     from .io import read_table
 

@@ -71,7 +71,7 @@ def add_compare_command(subparsers) -> None:
 
 def run_compare(args) -> int:
     """Run ``gensample compare`` for parsed ``args``; returns the exit code (0)."""
-    from ..cli import parse_strategy
+    from ..cliargs import parse_strategy
     from ..io import read_table
     from .compare import compare
     from .profile import imbalance_profile
@@ -106,7 +106,7 @@ def run_compare(args) -> int:
 
 def parse_method_params(items: list[str]) -> dict:
     """``["smote:k_neighbors=3"]`` -> ``{"smote": {"k_neighbors": 3}}``."""
-    from ..cli import parse_params
+    from ..cliargs import parse_params
 
     out: dict = {}
     for item in items:
