@@ -114,8 +114,16 @@ class Source:
     # ------------------------------------------------------------------ reading
     def arrow_batches(self, columns: list | None = None):
         """Record batches in file and row order (at most ``batch_rows`` rows each)."""
+        import pyarrow.parquet as pq
+
         for fragment in self.fragments:
-            # Small read-ahead: memory stays a few batches, whatever the file's size.
+            path = getattr(fragment, "path", None)
+            if path is not None and hasattr(fragment, "row_groups"):
+                # Row group by row group: the dataset scanner pre-buffers whole files.
+                reader = pq.ParquetFile(path, filesystem=fragment.filesystem, pre_buffer=False)
+                for batch in reader.iter_batches(batch_size=self.batch_rows, columns=columns):
+                    yield batch if batch.schema.metadata else batch.replace_schema_metadata(self.schema.metadata)
+                continue
             yield from fragment.to_batches(
                 schema=self.schema, columns=columns, batch_size=self.batch_rows,
                 batch_readahead=1, fragment_readahead=1,

@@ -1,0 +1,210 @@
+"""Out-of-core path (issue 13): streamed runs equal in-memory runs, bounded memory, atomic export."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import gensample
+from gensample.errors import InputError
+
+BATCH = 500
+
+
+def _table(n=10_000, seed=0, minority=0.04) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "a": rng.normal(size=n), "b": rng.integers(0, 9, n), "c": rng.choice(["x", "y", "z", "w"], n),
+        "d": rng.random(n) < 0.3, "e": rng.normal(size=n) * 3,
+        "t": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="h"),
+        "y": np.where(rng.random(n) < minority, "pos", "neg"),
+    })
+    df.loc[7, "a"] = np.nan
+    return df
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scale") / "t.parquet"
+    _table().to_parquet(path, row_group_size=2_000)  # 20x the batch
+    return path
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table.combine_chunks())
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("method", ["smote", "random", "borderline-smote", "adasyn"])
+def test_streamed_equals_in_memory(parquet, tmp_path, method):
+    mem = gensample.sample_minority(gensample.read_table(parquet), "y", method, random_state=3)
+    st = gensample.sample_minority(str(parquet), "y", method, random_state=3, batch_rows=BATCH)
+    pd.testing.assert_frame_equal(mem.synthetic, st.synthetic, check_exact=True)
+    assert st.counts == mem.counts
+    a = gensample.export(mem, tmp_path / "mem.parquet")
+    b = gensample.export(st, tmp_path / "st.parquet")
+    ta, tb = pq.read_table(a), pq.read_table(b)
+    assert ta.schema.remove_metadata().equals(tb.schema.remove_metadata())
+    assert _ipc(ta.replace_schema_metadata(None)) == _ipc(tb.replace_schema_metadata(None))
+    # CSV: the very same bytes
+    gensample.export(mem, tmp_path / "mem.csv")
+    gensample.export(st, tmp_path / "st.csv")
+    assert (tmp_path / "mem.csv").read_bytes() == (tmp_path / "st.csv").read_bytes()
+
+
+def test_neighbour_method_states_its_need(parquet):
+    st = gensample.sample_minority(str(parquet), "y", "borderline-smote", random_state=0, batch_rows=BATCH)
+    assert st.scale["need"]["kind"] == "neighbours" and st.scale["passes"] == 3
+    assert 0 < st.scale["other_rows_held"] < 10_000 - st.counts["pos"]["before"]
+
+
+def test_sample_need_is_seeded_and_stated(parquet):
+    r1 = gensample.sample_minority(str(parquet), "y", "kmeans-smote", random_state=1, batch_rows=BATCH, majority_sample=800)
+    r2 = gensample.sample_minority(str(parquet), "y", "kmeans-smote", random_state=1, batch_rows=BATCH, majority_sample=800)
+    assert r1.scale["majority_sampled"] == 800
+    pd.testing.assert_frame_equal(r1.synthetic, r2.synthetic)
+    assert any("seeded sample of 800" in w for w in r1.warnings)
+
+
+def test_original_rows_byte_for_byte(tmp_path):
+    # types pandas would change on a round trip: large_string, int32, a nullable int with no pandas metadata
+    n = 4_000
+    rng = np.random.default_rng(1)
+    ints = pa.array([None if i % 97 == 0 else int(v) for i, v in enumerate(rng.integers(0, 50, n))], pa.int64())
+    table = pa.table({
+        "s": pa.array(rng.choice(["p", "q", "r"], n).tolist(), pa.large_string()),
+        "i32": pa.array(rng.integers(0, 100, n), pa.int32()), "n": ints, "f": pa.array(rng.normal(size=n)),
+        "y": pa.array(np.where(rng.random(n) < 0.05, 1, 0)),
+    })
+    src = tmp_path / "raw.parquet"
+    pq.write_table(table, src, row_group_size=1_000)
+    st = gensample.sample_minority(str(src), "y", "smote", random_state=0, batch_rows=250)
+    out = gensample.export(st, tmp_path / "out.parquet", flag_synthetic=True)
+    back = pq.read_table(out)
+    assert back.schema.field("s").type == pa.large_string() and back.schema.field("n").type == pa.int64()
+    assert back.slice(0, n).drop_columns(["is_synthetic"]).equals(table)
+    assert back.column("is_synthetic").to_pylist() == [False] * n + [True] * len(st.synthetic)
+    assert str(st.synthetic["n"].dtype) == "Int64"  # rounded integers, stored as the file's int64
+
+
+def test_folder_and_dataset_inputs(tmp_path, parquet):
+    import pyarrow.dataset as ds
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    df = _table()
+    for i in range(4):
+        df.iloc[i * 2500:(i + 1) * 2500].to_parquet(folder / f"part-{i}.parquet")
+    mem = gensample.sample_minority(gensample.read_table(parquet), "y", random_state=5)
+    for data in (folder, ds.dataset(str(folder))):
+        st = gensample.sample_minority(data, "y", random_state=5, batch_rows=BATCH)
+        pd.testing.assert_frame_equal(mem.synthetic, st.synthetic)
+    assert len(st.source["files"]) == 4 and len(st.source["sha256"]) == 64
+
+
+def test_streamed_errors_name_the_problem(parquet):
+    with pytest.raises(InputError, match="column 'nope'"):
+        gensample.sample_minority(str(parquet), "nope")
+    with pytest.raises(gensample.errors.ParameterError, match="k_nieghbors"):
+        gensample.sample_minority(str(parquet), "y", k_nieghbors=3)
+    st = gensample.sample_minority(str(parquet), "y", random_state=0, batch_rows=BATCH)
+    with pytest.raises(InputError, match="export"):
+        st.augmented  # noqa: B018
+
+
+def test_provenance_hashes(parquet, tmp_path):
+    import json
+
+    st = gensample.sample_minority(str(parquet), "y", random_state=0, batch_rows=BATCH)
+    out = gensample.export(st, tmp_path / "o.parquet")
+    rec = json.loads((tmp_path / "o.parquet.provenance.json").read_text())
+    assert rec["input"]["sha256"] == gensample.utils.file_sha256(parquet)
+    assert rec["output"]["sha256"] == gensample.utils.file_sha256(out)
+    assert rec["output"]["rows"] == 10_000 + len(st.synthetic) and rec["scale"]["backend"] == "stream"
+
+
+_PEAK = textwrap.dedent("""
+    import resource, sys, gensample
+    path, small, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+
+    def run(p):
+        if mode == "stream":
+            return gensample.sample_minority(p, "y", random_state=0, batch_rows=20_000)
+        return gensample.sample_minority(gensample.read_table(p), "y", random_state=0)
+
+    run(small)  # imports and caches outside the measure
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run(path)
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+""")
+
+
+def _wide(n, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(rng.normal(size=(n, 20)), columns=[f"x{i}" for i in range(20)])
+    df["y"] = (rng.random(n) < 0.01).astype(int)
+    return df
+
+
+def test_peak_memory_bounded(tmp_path):
+    n = 400_000  # 20x the batch
+    df = _wide(n)
+    path, small = tmp_path / "big.parquet", tmp_path / "small.parquet"
+    df.to_parquet(path, row_group_size=20_000)
+    _wide(5_000, 1).to_parquet(small)
+    peaks = {}
+    for mode in ("stream", "memory"):
+        # Arrow's jemalloc pool keeps freed pages mapped for a while; the system allocator shows use.
+        env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+        out = subprocess.run([sys.executable, "-c", _PEAK, str(path), str(small), mode], capture_output=True,
+                             text=True, check=True, env=env)
+        peaks[mode] = int(out.stdout.split()[-1])
+    # Loading would take the table's 67 MB at least; the stream holds ~4,000 rows and a 20,000-row batch.
+    table_bytes = int(df.memory_usage(deep=True).sum())
+    assert peaks["memory"] > table_bytes, peaks  # the measure sees a loaded table
+    assert peaks["stream"] < peaks["memory"] / 2, peaks
+
+
+_SLOW = textwrap.dedent("""
+    import sys, gensample
+    r = gensample.sample_minority(sys.argv[1], "y", random_state=0, batch_rows=1_000)
+    print("ready", flush=True)
+    gensample.export(r, sys.argv[2])
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_export_leaves_nothing(tmp_path, sig):
+    n = 600_000
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(n, 8)), columns=[f"x{i}" for i in range(8)])
+    df["y"] = (rng.random(n) < 0.001).astype(int)
+    src = tmp_path / "src.parquet"
+    df.to_parquet(src, row_group_size=1_000)
+    target = tmp_path / "out" / "aug.parquet"
+    target.parent.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW, str(src), str(target)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.time() + 60
+    while not any(p.name.endswith(".tmp") for p in target.parent.iterdir()):
+        assert time.time() < deadline and proc.poll() is None, "export finished before it could be interrupted"
+        time.sleep(0.005)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert not target.exists() and not os.path.exists(str(target) + ".provenance.json")
+    assert list(target.parent.iterdir()) == []
+    assert "nothing was written at" in err
