@@ -93,6 +93,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--flag-synthetic", action="store_true", help="add a boolean column is_synthetic")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
+    from .scale.cli import add_arguments as _scale_arguments  # issue 13: --backend, --scheduler, --batch-rows
+
+    _scale_arguments(p)
     p.set_defaults(handler=cmd_sample)
 
     p = sub.add_parser("demo", help="run the main job on a bundled dataset (no network)")
@@ -181,6 +184,10 @@ def cmd_sample(args) -> int:
     from .io import export, read_table
     from .sampling import sample_minority
 
+    from .scale import cli as scale_cli  # issue 13: Parquet inputs stream, --backend dask
+
+    if scale_cli.applies(args):
+        return scale_cli.cmd_sample(args)
     data = read_table(args.input)
     params = parse_params(args.param)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None

@@ -208,3 +208,14 @@ def test_interrupted_export_leaves_nothing(tmp_path, sig):
     assert not target.exists() and not os.path.exists(str(target) + ".provenance.json")
     assert list(target.parent.iterdir()) == []
     assert "nothing was written at" in err
+
+
+def test_cli_streams_parquet(parquet, tmp_path, capsys):
+    from gensample.cli import main
+
+    out = tmp_path / "cli.parquet"
+    assert main(["sample", str(parquet), "--target", "y", "--out", str(out), "--seed", "3", "--batch-rows", "500"]) == 0
+    assert "stream" in capsys.readouterr().out
+    mem = gensample.sample_minority(gensample.read_table(parquet), "y", random_state=3)
+    back = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(back.iloc[10_000:].reset_index(drop=True), mem.synthetic)
