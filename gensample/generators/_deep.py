@@ -58,6 +58,12 @@ class DeepGenerator(Generator):
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.models_: dict = {}
+        if self.params.get("min_rows") is not None:
+            # The sampling layer's policy reads ``generator.min_rows``; set here, once, so that
+            # validation has no side effect (a bad value is refused by _validate_params,
+            # which every caller runs before the policy reads it).
+            value = self.params["min_rows"]
+            self.min_rows = int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
 
     def needs_all_rows_for(self, schema) -> bool:
         return self.params["fit_on"] == "all"
@@ -72,8 +78,7 @@ class DeepGenerator(Generator):
         if self.params["threads"] is not None:
             self._check_int("threads", 1)
         if self.params["min_rows"] is not None:
-            # An instance attribute: the sampling layer's policy reads ``generator.min_rows``.
-            self.min_rows = self._check_int("min_rows", 2)
+            self._check_int("min_rows", 2)
         self._validate_model_params()
 
     def _validate_model_params(self) -> None:

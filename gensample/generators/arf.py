@@ -87,7 +87,7 @@ class ARF(DeepGenerator):
         if self.params["threads"] is not None:
             self._check_int("threads", 1)
         if self.params["min_rows"] is not None:
-            self.min_rows = self._check_int("min_rows", 2)
+            self._check_int("min_rows", 2)
         self._check_int("n_trees", 1)
         self._check_int("min_samples_leaf", 1)
         self._check_float("delta", 0.0, 0.5)
