@@ -5,11 +5,11 @@ For each KEEL set, stratified outer k-fold CV (``--outer``); in each outer train
 * ``deep``: the deep method oversamples the minority class up to the majority, raw (``check=False,
   gate=None``: the method's own rows);
 * ``smote``: SMOTE does;
-* the gate's utility test (:func:`gensample.fidelity.gate.vs_smote` with ``tests=("utility",)``,
+* the gate's utility test (:func:`gensample.selection.gate.vs_smote` with ``tests=("utility",)``,
   the default 3 inner folds x 1 repeat, logistic regression, PR-AUC) runs on the outer training
   part only, and its evidence (per-fold PR-AUC of both methods) is stored.
 
-Every rule is then replayed on that same evidence with :func:`gensample.fidelity.gate.judge`:
+Every rule is then replayed on that same evidence with :func:`gensample.selection.gate.judge`:
 the gated result of a fold is ``deep``'s outer PR-AUC when the rule keeps the deep method and
 ``smote``'s otherwise. Rules: ``not-worse`` (keep unless the mean paired inner difference is
 below ``-n_se`` corrected standard errors) for several ``n_se``, ``better`` (keep only if above
@@ -78,7 +78,7 @@ def pr_auc(train: pd.DataFrame, test: pd.DataFrame, target: str, positive) -> di
 
 
 def run_dataset(name: str, method: str, params: dict, outer: int, seed: int) -> list[dict]:
-    from gensample.fidelity.gate import vs_smote
+    from gensample.selection.gate import vs_smote
     from gensample.sampling import sample_minority
 
     df = pd.read_csv(KEEL / f"{name}.csv")
@@ -109,7 +109,7 @@ def run_dataset(name: str, method: str, params: dict, outer: int, seed: int) -> 
 
 
 def keeps(row: dict, rule: str = "default", n_se: float = 0.0, tolerance: float = 0.0) -> bool:
-    from gensample.fidelity.gate import DEFAULT_N_SE, DEFAULT_RULE, DEFAULT_TOLERANCE, PASSED, UNDECIDED, judge
+    from gensample.selection.gate import DEFAULT_N_SE, DEFAULT_RULE, DEFAULT_TOLERANCE, PASSED, UNDECIDED, judge
 
     if rule == "default":
         rule, n_se, tolerance = DEFAULT_RULE, DEFAULT_N_SE, DEFAULT_TOLERANCE

@@ -7,58 +7,31 @@
     gen.save("models/abalone-wgan")
     gen = gensample.load_generator("models/abalone-wgan")
 
-A saved generator is a folder:
-
-``model.json``
-    The model card: method, parameters, column schema, the class counts it was trained on,
-    which method serves each class (and why, when the SMOTE family replaced the deep method),
-    library versions, creation time, fidelity summary when known, and the SHA-256 of every
-    other file.
-``weights.safetensors``
-    Methods written here (``wgan-gp``): tensors only. Loading them executes nothing.
-``model.pkl``
-    Methods whose library only pickles (``ctgan``, ``copulagan``, ``tvae``,
-    ``gaussian-copula``). Unpickling runs code chosen by whoever wrote the file (SDV issue
-    2874), so :func:`load_generator` refuses it unless ``trust=True`` and then only after the
-    file's SHA-256 matches the one written in ``model.json`` at save time.
-``arrays.safetensors``
-    Missing-cell patterns of the classes (so generated rows get missing cells at the real
-    rate), and the real rows of any class that the SMOTE family serves (interpolation needs
-    them). ``model.json`` says so under ``contains_real_rows``.
-
-Loading never executes code from the folder unless ``trust=True`` is given for a pickle.
+Training runs through the per-class runner (:mod:`gensample.runner`), as ``sample_minority``
+does; the folder format and its safety rules (no code runs on load unless ``trust=True`` for a
+pickle, checksums) are :mod:`gensample.persistence`'s, the schema's JSON form
+:mod:`gensample.schema_json`'s.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import os
-import pickle
-import platform
 import warnings
 from collections.abc import Hashable, Iterable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import policy, registry, strategy
-from .errors import ExportError, GensampleError, ModelLoadError, ParameterError
-from .generators._deep import DeepGenerator, Layout
+from . import persistence, policy, registry, strategy
+from .errors import GensampleError, ModelLoadError, ParameterError
+from .generators._deep import DeepGenerator
 from .generators.base import GensampleWarning
-from .schema import CATEGORICAL, ColumnSpec, EncodedTable, TableSchema, TargetSpec, _json_scalar
-
-FORMAT = "gensample-generator"
-FORMAT_VERSION = 1
-CARD = "model.json"
-WEIGHTS = "weights.safetensors"
-PICKLE = "model.pkl"
-ARRAYS = "arrays.safetensors"
-#: Default folder of saved generators (relative to the working directory).
-MODELS_DIR = "models"
+from .persistence import CARD, MODELS_DIR  # noqa: F401  (the CLI's names for the folder layout)
+from .runner import Runner, invoke
+from .schema import EncodedTable, TableSchema
+from .utils import check_seed
 
 
 def fit_generator(
@@ -94,9 +67,7 @@ def fit_generator(
     **params
         The method's parameters, e.g. ``epochs=300``, ``fit_on="all"``.
     """
-    from .sampling import _check_handles, _check_random_state, impute
-
-    _check_random_state(random_state)
+    check_seed(random_state)
     if not isinstance(fallback, bool):
         raise ParameterError(f"fallback must be True or False, got {fallback!r}")
     schema = TableSchema.infer(data, target, categorical)
@@ -109,14 +80,14 @@ def fit_generator(
         )
     gen = cls(**params)
     gen._validate_params()
-    _check_handles(cls, schema)
+    cls.check_handles(schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)
     codes = [labels.index(lbl) for lbl in todo]
     if not codes:
         raise ParameterError(f"sampling_strategy={sampling_strategy!r} asks for no new rows of any class; nothing to fit")
-    rng = np.random.default_rng(random_state)
-    y_all = _target_codes(data, schema)
+    runner = Runner(data, schema, np.random.default_rng(random_state), fallback)
+    y_all = runner.y_codes
     fitted = FittedGenerator(gen, schema, {c: int(todo[labels[c]]) for c in codes})
     fitted.random_state = random_state
     deep_codes = []
@@ -124,25 +95,20 @@ def fit_generator(
         decision = policy.before_fit(method, gen.min_rows, labels[code], counts[code], fallback)
         if decision.reason:
             warnings.warn(decision.reason, GensampleWarning, stacklevel=2)
-            fitted._use_fallback(code, decision, data, y_all)
+            fitted._use_fallback(code, decision, runner)
         else:
             deep_codes.append(code)
     fit_all = gen.params["fit_on"] == "all"
     groups = [deep_codes] if fit_all and deep_codes else [[c] for c in deep_codes]
     for group in groups:
-        rows = None if fit_all else np.flatnonzero(np.isin(y_all, group))
-        table = impute(schema.encode(data, rows))
-        try:
-            gen.fit(table, group, rng)
-        except GensampleError:
-            raise
-        except Exception as exc:  # failure inside sdv/ctgan/torch: policy rule 2
+        failure = runner.fit(gen, group)
+        if failure is not None:  # the training failed: policy rule 2
             gen.models_.pop("all", None)
             for code in group:
                 gen.models_.pop(code, None)
-                decision = policy.after_failure(method, [labels[code]], counts[code], exc, fallback)
+                decision = policy.after_failure(method, [labels[code]], counts[code], failure, fallback)
                 warnings.warn(decision.reason, GensampleWarning, stacklevel=2)
-                fitted._use_fallback(code, decision, data, y_all)
+                fitted._use_fallback(code, decision, runner)
             continue
         for code in group:
             fitted._method_used[code] = method
@@ -196,7 +162,7 @@ class FittedGenerator:
         if self._versions is None:
             # Looked up on first use, not in fit: the package metadata scan costs ~10 ms, a
             # visible share of a sub-second fit, and this process's versions do not change.
-            self._versions = _versions()
+            self._versions = persistence.versions()
         return self._versions
 
     @versions.setter
@@ -237,14 +203,9 @@ class FittedGenerator:
             lines.append(f"  class {label!r}: {used}" + (f" (fallback: {reason})" if reason else ""))
         return "\n".join(lines)
 
-    def _use_fallback(self, code: int, decision, data: pd.DataFrame, y_all: np.ndarray) -> None:
-        from .sampling import impute
-
-        other = registry.get(decision.method)()
-        needs_all = other.needs_all_rows or bool(getattr(other, "needs_all_rows_for", lambda s: False)(self.schema))
-        rows = np.arange(len(data)) if needs_all else np.flatnonzero(y_all == code)
-        table = impute(self.schema.encode(data, rows))
-        miss = self.schema.missing_mask(data, rows) if self.schema.has_missing else None
+    def _use_fallback(self, code: int, decision, runner: Runner) -> None:
+        """Keep the encoded real rows the replacement method ``decision.used`` needs for class ``code``."""
+        table, miss = runner.encoded_for(registry.get(decision.used)(), [code])
         self.fallback_rows[code] = (table.numeric, table.categorical.astype(np.int64), table.y.astype(np.int64), miss)
         self._method_used[code] = decision.method
         self._fallback[code] = decision.reason
@@ -263,9 +224,7 @@ class FittedGenerator:
             The same seed gives the same rows (on CPU).
         label : class label, optional
         """
-        from .sampling import _check_random_state
-
-        _check_random_state(random_state)
+        check_seed(random_state)
         plan = self._resolve(n, label)
         rng = np.random.default_rng(random_state)
         frames = []
@@ -319,7 +278,9 @@ class FittedGenerator:
             num, cat, y, miss = self.fallback_rows[code]
             table = EncodedTable(num, cat, y, self.schema, np.arange(len(y)))
             other = registry.get(self._method_used[code])()
-            made = other.generate(table, {code: k}, rng)
+            made = invoke(other, other.generate, table, {code: k}, rng)
+            for note in made.notes:  # the edge of sample(): nobody else collects them
+                warnings.warn(note, GensampleWarning, stacklevel=3)
             sel = np.flatnonzero(made.y == code)
             mask = None
             if miss is not None and miss.any():
@@ -342,80 +303,10 @@ class FittedGenerator:
     def save(self, folder: str | os.PathLike | None = None, overwrite: bool = False) -> Path:
         """Write the generator to ``folder`` (default ``models/<method>``); return the folder.
 
-        Raises ExportError when the folder exists and holds files, unless ``overwrite``.
+        The folder's layout is :mod:`gensample.persistence`'s. Raises ExportError when the
+        folder exists and holds files, unless ``overwrite``.
         """
-        folder = Path(folder) if folder is not None else Path(MODELS_DIR) / self.method
-        if folder.exists() and not folder.is_dir():
-            raise ExportError(f"{folder} exists and is not a folder; choose another --out")
-        if folder.is_dir() and any(folder.iterdir()):
-            if not overwrite:
-                raise ExportError(f"{folder} already holds files; pass overwrite=True (--overwrite) or choose another folder")
-            for name in (CARD, WEIGHTS, PICKLE, ARRAYS):
-                if (folder / name).exists():
-                    (folder / name).unlink()
-        folder.mkdir(parents=True, exist_ok=True)
-        from safetensors.numpy import save_file
-
-        gen = self.generator
-        files: dict = {}
-        models = []
-        tensors: dict = {}
-        pickled: dict = {}
-        for key, entry in gen.models_.items():
-            item = {"key": key, "layout": entry["layout"].to_dict(), "classes": list(entry["classes"]),
-                    "conditional": bool(entry["conditional"]), "info": _json_safe(_info_of(entry["model"]))}
-            if entry["model"] is None:
-                item["constant"] = True
-            elif gen.pickles:
-                pickled[str(key)] = entry["model"]
-            else:
-                config, arrays = gen._model_state(entry["model"])
-                item["config"] = _json_safe(config)
-                tensors.update({f"{key}/{name}": np.ascontiguousarray(a) for name, a in arrays.items()})
-            models.append(item)
-        if models and not gen.pickles:
-            save_file(tensors, str(folder / WEIGHTS))
-            files[WEIGHTS] = {"format": "safetensors", "sha256": _sha256(folder / WEIGHTS)}
-        if pickled:
-            (folder / PICKLE).write_bytes(pickle.dumps(pickled, protocol=pickle.HIGHEST_PROTOCOL))
-            files[PICKLE] = {"format": "pickle", "sha256": _sha256(folder / PICKLE)}
-        arrays = {}
-        for code, mask in self.missing.items():
-            arrays[f"missing/{code}"] = mask.astype(np.uint8)
-        for code, (num, cat, y, miss) in self.fallback_rows.items():
-            arrays[f"fallback/{code}/numeric"] = np.ascontiguousarray(num, dtype=np.float64)
-            arrays[f"fallback/{code}/categorical"] = np.ascontiguousarray(cat, dtype=np.int64)
-            arrays[f"fallback/{code}/y"] = np.ascontiguousarray(y, dtype=np.int64)
-            if miss is not None:
-                arrays[f"fallback/{code}/missing"] = miss.astype(np.uint8)
-        if arrays:
-            save_file(arrays, str(folder / ARRAYS))
-            files[ARRAYS] = {"format": "safetensors", "sha256": _sha256(folder / ARRAYS)}
-        labels = self.schema.target.labels
-        card = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "method": self.method,
-            "params": _json_safe(gen.params),
-            "fit_on": gen.params.get("fit_on"),
-            "min_rows": int(gen.min_rows),
-            "random_state": self.random_state,
-            "classes": [
-                {"label": _json_scalar(labels[c]), "code": int(c), "rows_planned": int(n),
-                 "method_used": self._method_used.get(c), "fallback": self._fallback.get(c)}
-                for c, n in self._plan.items()
-            ],
-            "trained_on": [{"label": _json_scalar(k), "rows": int(v)} for k, v in self.trained_on.items()],
-            "schema": schema_to_json(self.schema),
-            "models": models,
-            "files": files,
-            "contains_real_rows": bool(self.fallback_rows),
-            "fidelity": _json_safe(self.fidelity) if self.fidelity is not None else None,
-            "versions": self.versions,
-            "created": self.created,
-        }
-        (folder / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return folder
+        return persistence.save(self, folder, overwrite)
 
     def __repr__(self) -> str:
         used = ", ".join(f"{k!r}: {v}" for k, v in self.method_used.items())
@@ -450,104 +341,15 @@ def load_generator(folder: str | os.PathLike, trust: bool = False, device: str |
     ModelLoadError
         Missing or malformed files, a pickle without ``trust=True``, a checksum mismatch.
     """
-    folder = Path(folder)
-    card_path = folder / CARD
-    if not card_path.is_file():
-        hint = f" (saved generators live in {MODELS_DIR}/NAME)" if not folder.exists() else ""
-        raise ModelLoadError(f"{folder} holds no {CARD}: not a saved gensample generator{hint}")
+    state = persistence.load(folder, trust, device)
+    card, arrays, schema = state["card"], state["arrays"], state["schema"]
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"{card_path} cannot be read as JSON: {exc}") from exc
-    if not isinstance(card, dict) or card.get("format") != FORMAT:
-        raise ModelLoadError(f"{card_path} is not a gensample generator card (format {card.get('format')!r})" if isinstance(card, dict)
-                             else f"{card_path} is not a gensample generator card")
-    if card.get("format_version") != FORMAT_VERSION:
-        raise ModelLoadError(
-            f"{card_path} has format version {card.get('format_version')!r}; this gensample reads version {FORMAT_VERSION}"
-        )
-    try:
-        return _from_card(folder, card, trust, device)
-    except GensampleError:
-        raise
+        return _assemble(state["generator"], schema, card, arrays)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ModelLoadError(f"{card_path} is malformed ({type(exc).__name__}: {exc})") from exc
+        raise ModelLoadError(f"{Path(folder) / persistence.CARD} is malformed ({type(exc).__name__}: {exc})") from exc
 
 
-def _from_card(folder: Path, card: dict, trust: bool, device: str | None = None) -> FittedGenerator:
-    files = card.get("files", {})
-    for name, meta in files.items():
-        if name not in (WEIGHTS, PICKLE, ARRAYS):
-            raise ModelLoadError(f"{folder / CARD} lists an unexpected file {name!r}")
-        if not (folder / name).is_file():
-            raise ModelLoadError(f"{folder / name} is missing; the saved generator is incomplete")
-    if PICKLE in files:
-        if not trust:
-            raise ModelLoadError(
-                f"{folder / PICKLE} is a pickle ({card.get('method')} saves its model that way), and unpickling "
-                "runs code chosen by whoever wrote the file. Load it only if you trust its source: "
-                "load_generator(folder, trust=True) or `gensample generate ... --trust`"
-            )
-    for name, meta in files.items():  # integrity before anything is parsed
-        digest = _sha256(folder / name)
-        if digest != meta.get("sha256"):
-            raise ModelLoadError(
-                f"{folder / name} does not match the SHA-256 recorded in {CARD} at save time "
-                f"(expected {meta.get('sha256')}, found {digest}); it was modified or corrupted, so it is not loaded"
-            )
-    schema = schema_from_json(card["schema"])
-    cls = registry.get(card["method"])
-    if not issubclass(cls, DeepGenerator):
-        raise ModelLoadError(f"{card['method']!r} is not a deep method; {folder} cannot be a saved generator")
-    params = dict(card["params"])
-    for name in ("generator_dim", "discriminator_dim", "compress_dims", "decompress_dims"):
-        if isinstance(params.get(name), list):
-            params[name] = tuple(params[name])
-    if device is not None and "device" in cls.defaults:
-        params["device"] = device  # validated with the other parameters below
-    # A method without a device (arf: trees on the CPU) loads onto the CPU whatever is asked.
-    elif params.get("device") == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            # Trained on a GPU, loaded where there is none: the tensors are plain arrays in
-            # the folder and load onto the CPU, as torch.load(map_location="cpu") would.
-            params["device"] = "cpu"
-    gen = cls(**params)
-    gen._validate_params()
-    models = {}
-    if PICKLE in files:
-        try:
-            models = pickle.loads((folder / PICKLE).read_bytes())  # trusted and checksummed above
-        except RuntimeError as exc:  # torch refusing CUDA storages on a machine without a GPU
-            raise ModelLoadError(
-                f"{folder / PICKLE} cannot be unpickled here ({exc}); a ctgan/tvae model trained on a GPU "
-                "must be loaded on a machine with one"
-            ) from exc
-    tensors = {}
-    if WEIGHTS in files:
-        from safetensors.numpy import load_file
-
-        tensors = load_file(str(folder / WEIGHTS))
-    for item in card["models"]:
-        key = item["key"]
-        if item.get("constant"):
-            model = None
-        elif gen.pickles:
-            model = models[str(key)]
-        else:
-            prefix = f"{key}/"
-            arrays = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            model = gen._model_from_state(item["config"], arrays)
-        gen.models_[key if key == "all" else int(key)] = {
-            "layout": Layout.from_dict(item["layout"]), "classes": [int(c) for c in item["classes"]],
-            "model": model, "conditional": bool(item["conditional"]),
-        }
-    arrays = {}
-    if ARRAYS in files:
-        from safetensors.numpy import load_file
-
-        arrays = load_file(str(folder / ARRAYS))
+def _assemble(gen: DeepGenerator, schema: TableSchema, card: dict, arrays: dict) -> FittedGenerator:
     plan = {int(c["code"]): int(c["rows_planned"]) for c in card["classes"]}
     fitted = FittedGenerator(gen, schema, plan)
     labels = schema.target.labels
@@ -570,112 +372,3 @@ def _from_card(folder: Path, card: dict, trust: bool, device: str | None = None)
     fitted.versions = card.get("versions", fitted.versions)
     return fitted
 
-
-# ====================================================================== schema as JSON
-_NA_TAGS = {"nan": np.nan, "none": None, "NA": pd.NA, "NaT": pd.NaT}
-
-
-def _na_tag(value) -> str:
-    if value is None:
-        return "none"
-    if value is pd.NA:
-        return "NA"
-    if value is pd.NaT:
-        return "NaT"
-    return "nan"
-
-
-def _plain(value, what: str):
-    """A JSON value that loads back as the same Python value, or an ExportError."""
-    if isinstance(value, (np.bool_, np.integer, np.floating)):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and np.isfinite(value)):
-        return value
-    raise ExportError(
-        f"{what} {value!r} ({type(value).__name__}) cannot be written to model.json; "
-        "saved generators support column names, labels and categories that are strings, numbers or booleans"
-    )
-
-
-def _dtype_json(dtype) -> dict:
-    if isinstance(dtype, pd.CategoricalDtype):
-        return {"name": "category", "categories": [_plain(c, "category") for c in dtype.categories],
-                "categories_dtype": str(dtype.categories.dtype), "ordered": bool(dtype.ordered)}
-    return {"name": str(dtype)}
-
-
-def _dtype_from(d: dict):
-    if d["name"] == "category":
-        cats = pd.Index(d["categories"], dtype=d["categories_dtype"]) if d["categories"] else None
-        return pd.CategoricalDtype(cats, ordered=d["ordered"])
-    return pd.api.types.pandas_dtype(d["name"])
-
-
-def schema_to_json(schema: TableSchema) -> dict:
-    """Everything needed to rebuild the schema exactly (see :func:`schema_from_json`)."""
-    cols = []
-    for c in schema.columns:
-        cols.append({
-            "name": _plain(c.name, "column name"), "kind": c.kind, "dtype": _dtype_json(c.dtype),
-            "missing_rate": float(c.missing_rate), "na_value": _na_tag(c.na_value),
-            "categories": [_plain(v, f"category of {c.name!r}") for v in c.categories],
-            "minimum": c.minimum, "maximum": c.maximum, "resolution": c.resolution,
-        })
-    t = schema.target
-    return {
-        "columns": cols,
-        "target": {"name": _plain(t.name, "target name"), "dtype": _dtype_json(t.dtype),
-                   "labels": [_plain(v, "class label") for v in t.labels], "counts": [int(v) for v in t.counts]},
-        "order": [_plain(c, "column name") for c in schema.order],
-    }
-
-
-def schema_from_json(d: dict) -> TableSchema:
-    cols = []
-    for c in d["columns"]:
-        dtype = _dtype_from(c["dtype"])
-        cols.append(ColumnSpec(
-            name=c["name"], kind=c["kind"], dtype=dtype, missing_rate=float(c["missing_rate"]),
-            na_value=_NA_TAGS.get(c["na_value"], np.nan),
-            categories=list(c["categories"]) if c["kind"] == CATEGORICAL else [],
-            minimum=c["minimum"], maximum=c["maximum"], resolution=c["resolution"],
-            tz=getattr(dtype, "tz", None),
-        ))
-    t = d["target"]
-    target = TargetSpec(t["name"], _dtype_from(t["dtype"]), list(t["labels"]), [int(v) for v in t["counts"]])
-    return TableSchema(cols, target, list(d["order"]))
-
-
-# ====================================================================== helpers
-def _target_codes(data: pd.DataFrame, schema: TableSchema) -> np.ndarray:
-    return pd.Index(schema.target.labels, dtype=object).get_indexer(data[schema.target.name].astype(object).to_numpy())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _info_of(model) -> dict:
-    return dict(getattr(model, "info", None) or getattr(model, "gs_info", None) or {})
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return _json_scalar(value)
-
-
-def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for pkg in ("gensample", "numpy", "pandas", "torch", "sdv", "ctgan", "rdt", "safetensors"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = None
-    return out

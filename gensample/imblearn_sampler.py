@@ -82,7 +82,7 @@ class GenerativeOverSampler(BaseOverSampler):
         Why another method than ``method`` was used in the last ``fit_resample``, if it was.
     gate_ : dict
         ``{label: GateDecision}`` of the vs-smote gate in the last ``fit_resample`` (empty when
-        it did not run); see :class:`gensample.fidelity.gate.GateDecision`.
+        it did not run); see :class:`gensample.selection.gate.GateDecision`.
 
     Notes
     -----

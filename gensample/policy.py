@@ -1,4 +1,4 @@
-"""When a method is replaced by another, and why. Every rule returns a reason string.
+"""When a method is replaced by another, and why. Every rule returns a :class:`~gensample.decisions.Decision`.
 
 The rules, in order:
 
@@ -6,12 +6,15 @@ The rules, in order:
    the SMOTE family instead: ``smote`` (which becomes SMOTE-NC / SMOTE-N on mixed /
    categorical tables by itself) when the class has at least 2 rows, otherwise ``random``
    (a single row cannot be interpolated).
-2. **Failure.** When a method raises inside a third-party library (sdv, ctgan, torch,
-   scikit-learn), or its training diverges (NaN or infinite losses), the same replacement is
-   used.
+2. **Training failure.** When a method's training fails (its library raises inside the fit,
+   or losses or rows become NaN or infinite; a plugin says so by raising
+   :class:`~gensample.errors.TrainingError`), the same replacement is used. Any other
+   exception from a method is a bug, not a property of the data: it is raised as a
+   :class:`~gensample.errors.PluginError` naming the method, never replaced
+   (:func:`gensample.runner.invoke` tells them apart).
 3. **Fidelity gate.** When the fidelity check (``check=True``) finds mode collapse or copied
    rows in a deep method's output, the same replacement is used (see :mod:`gensample.fidelity`).
-4. **vs-smote gate.** When the vs-smote gate (:func:`gensample.fidelity.gate.vs_smote`) finds
+4. **vs-smote gate.** When the vs-smote gate (:func:`gensample.selection.gate.vs_smote`) finds
    that the deep method's rows do worse than SMOTE's, ``smote`` makes the class's rows.
 
 With ``fallback=False`` rules 1 and 2 raise a :class:`~gensample.errors.GensampleError`
@@ -19,26 +22,23 @@ instead: the method cannot make the rows. Rules 3 and 4 judge rows the method *c
 with ``fallback=False`` they raise only when the user asked for that gate explicitly
 (``check=True``, ``gate="vs-smote"``); under the defaults the verdict is warned and recorded,
 and the method's own rows are kept (a user who turned the fallback off asked for them).
-A fallback is never silent: it is warned, stored in ``SampleResult.fallback`` and
+Every rule returns a record (asked, used, reason code, evidence); the words are written from
+it where they are shown. A fallback is never silent: it is warned, stored in ``SampleResult.fallback`` and
 per class in ``SampleResult.per_class``, printed by the CLI and written to provenance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
+from .decisions import Decision, describe_error
 from .errors import GenerationError
 
 FALLBACK_METHOD = "smote"
 LAST_RESORT = "random"
 
-
-@dataclass
-class Decision:
-    """Which method makes a class's rows, and why it is not the one asked (if it is not)."""
-
-    method: str
-    reason: str | None = None
+__all__ = ["FALLBACK_METHOD", "LAST_RESORT", "Decision", "after_failure", "after_gate", "after_vs_smote",
+           "before_fit", "replacement_for"]
 
 
 def replacement_for(n_rows: int) -> str:
@@ -49,55 +49,45 @@ def replacement_for(n_rows: int) -> str:
 def before_fit(method: str, min_rows: int, label, n_rows: int, allow: bool) -> Decision:
     """Rule 1: decide, before fitting, whether the class is large enough for ``method``."""
     if n_rows >= min_rows:
-        return Decision(method)
+        return Decision(method, method, label=label)
     other = replacement_for(n_rows)
-    reason = (
-        f"class {label!r} has {n_rows} row{'s' if n_rows != 1 else ''}, fewer than the {min_rows} "
-        f"that {method!r} needs; used {other!r} instead"
-    )
+    decision = Decision(method, other, "too-few-rows", label, {"rows": int(n_rows), "min_rows": int(min_rows)})
     if not allow:
         raise GenerationError(
-            reason.replace(f"; used {other!r} instead", "")
-            + f"; pass fallback=True to let {other!r} generate it, or choose another method"
+            f"{decision.verdict()}; pass fallback=True to let {other!r} generate it, or choose another method"
         )
-    return Decision(other, reason)
+    return decision
 
 
 def after_failure(method: str, labels: list, n_rows: int, error: BaseException, allow: bool) -> Decision:
-    """Rule 2: ``method`` failed or diverged on the classes ``labels``."""
+    """Rule 2: ``method``'s training failed or diverged on the classes ``labels``."""
     other = replacement_for(n_rows)
-    what = f"{type(error).__name__}: {error}".strip()
-    if len(what) > 300:
-        what = what[:297] + "..."
-    names = ", ".join(repr(label) for label in labels)
-    reason = f"{method!r} failed on class {names} ({what}); used {other!r} instead"
+    decision = Decision(method, other, "training-failed", labels[0] if len(labels) == 1 else tuple(labels),
+                        {"labels": list(labels), "error": describe_error(error)})
     if not allow:
-        raise GenerationError(
-            f"{method!r} failed on class {names} ({what}); pass fallback=True to use {other!r} instead"
-        ) from error
-    return Decision(other, reason)
+        raise GenerationError(f"{decision.verdict()}; pass fallback=True to use {other!r} instead") from error
+    return decision
 
 
 def after_gate(method: str, label, verdict: str, allow: bool, explicit: bool = True) -> Decision:
-    """Rule 3: the fidelity gate rejected ``method``'s rows for class ``label``.
+    """Rule 3: the fidelity check rejected ``method``'s rows for class ``label``.
 
     With ``allow=False`` it raises when the check was asked for (``explicit``); otherwise the
-    rows are kept and the returned reason says so.
+    rows are kept and the decision (code ``"fidelity-reported"``) says so.
     """
-    reason = f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); used {FALLBACK_METHOD!r} instead"
     if not allow and not explicit:
-        return Decision(method, f"fidelity gate would reject {method!r} for class {label!r} ({verdict}); kept its "
-                                "rows: fallback=False asks for the method's own rows (check=True makes the check binding)")
+        return Decision(method, method, "fidelity-reported", label, {"verdict": verdict})
+    decision = Decision(method, FALLBACK_METHOD, "fidelity-rejected", label, {"verdict": verdict})
     if not allow:
         raise GenerationError(
-            f"fidelity gate rejected {method!r} for class {label!r} ({verdict}); "
+            f"fidelity gate rejected {decision.verdict()}; "
             "pass fallback=True to use 'smote' instead, or check=False and gate=None to keep its rows"
         )
-    return Decision(FALLBACK_METHOD, reason)
+    return decision
 
 
 def after_vs_smote(decision, allow: bool, explicit: bool):
-    """Rule 4: settle the vs-smote gate's ``decision`` (a :class:`~gensample.fidelity.gate.GateDecision`).
+    """Rule 4: settle the vs-smote gate's ``decision`` (a :class:`~gensample.selection.gate.GateDecision`).
 
     Parameters
     ----------
@@ -111,28 +101,26 @@ def after_vs_smote(decision, allow: bool, explicit: bool):
     Returns
     -------
     (Decision, GateDecision)
-        Who makes the rows (with the reason when it is not the asked method), and the record
-        with ``used`` and ``binding`` settled.
+        Who makes the rows (code ``"vs-smote"`` when it is not the asked method), and the
+        gate's record with ``used`` and ``binding`` settled.
 
     Raises
     ------
     GenerationError
         The gate, asked for explicitly, did not pass the method and ``fallback=False``.
     """
-    from dataclasses import replace
-
     asked = decision.asked
     if decision.passed:
-        return Decision(asked), replace(decision, used=asked, binding=True)
+        return Decision(asked, asked, label=decision.label), replace(decision, used=asked, binding=True)
     if decision.passed is None and not explicit:
         # The gate found nothing against the method the user asked for.
-        return Decision(asked), replace(decision, used=asked, binding=False)
+        return Decision(asked, asked, label=decision.label), replace(decision, used=asked, binding=False)
     if allow:
         final = replace(decision, used=FALLBACK_METHOD, binding=True)
-        return Decision(FALLBACK_METHOD, final.message()), final
+        return Decision(asked, FALLBACK_METHOD, "vs-smote", decision.label, {"gate": final}), final
     if explicit:
         raise GenerationError(
             f"vs-smote gate, class {decision.label!r}: {decision.verdict()}; pass fallback=True to use "
             f"{FALLBACK_METHOD!r} instead, or gate=None to keep {asked!r}'s rows"
         )
-    return Decision(asked), replace(decision, used=asked, binding=False)
+    return Decision(asked, asked, label=decision.label), replace(decision, used=asked, binding=False)

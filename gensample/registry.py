@@ -35,7 +35,7 @@ BUILTIN: dict[str, str] = {
     "smote-tomek": "gensample.generators.cleaning:SMOTETomek",
     "polynom-fit-smote": "gensample.generators.polynom_fit:PolynomFitSMOTE",
     "prowsyn": "gensample.generators.prowsyn:ProWSyn",
-    "auto": "gensample.generators.auto:AutoGenerator",
+    "auto": "gensample.selection.auto:AutoGenerator",
     "ctgan": "gensample.generators.ctgan:CTGANGenerator",
     "copulagan": "gensample.generators.copulagan:CopulaGANGenerator",
     "tvae": "gensample.generators.tvae:TVAEGenerator",

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import TableSchema, _json_scalar
+from .schema import TableSchema
+from .utils import json_scalar
 
 
 @dataclass(eq=False)
@@ -45,8 +46,12 @@ class SampleResult:
         Decisions taken for the user, in words.
     fidelity : FidelityReport or None
         The fidelity report, when a check ran.
+    decisions : dict
+        ``{label: Decision}`` for each class that received rows: the method asked, the one
+        used, the reason code and its evidence (:class:`gensample.decisions.Decision`); the
+        sentences of ``fallback``, ``per_class`` and ``warnings`` are written from them.
     gate : dict
-        ``{label: GateDecision}`` for each class the vs-smote gate judged (deep methods):
+        ``{label: GateDecision}`` for each class the vs-smote gate judged (generative methods):
         the method asked and used, why (a code), the evidence (both methods' inner-CV PR-AUC
         per fold, resemblance scores) and whether the verdict was binding. Empty when no
         gate ran.
@@ -68,6 +73,7 @@ class SampleResult:
     fidelity: Any = None
     extra: dict = field(default_factory=dict)
     gate: dict = field(default_factory=dict)
+    decisions: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
     _original: pd.DataFrame | None = field(default=None, repr=False)
     _removed_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
@@ -144,7 +150,7 @@ class SampleResult:
     def to_dict(self) -> dict:
         """JSON-safe record of how the rows were made (the core of the provenance file)."""
         return {
-            "target": _json_scalar(self.target),
+            "target": json_scalar(self.target),
             "method": self.method,
             "method_used": self.method_used,
             "fallback": self.fallback,
@@ -152,13 +158,13 @@ class SampleResult:
             "random_state": self.random_state if isinstance(self.random_state, (int, type(None))) else repr(self.random_state),
             "params": _json_params(self.params),
             "counts": [
-                {"label": _json_scalar(label), **{k: int(v) for k, v in c.items()}} for label, c in self.counts.items()
+                {"label": json_scalar(label), **{k: int(v) for k, v in c.items()}} for label, c in self.counts.items()
             ],
             "per_class": [
-                {k: (_json_scalar(v) if not isinstance(v, (int, np.integer)) else int(v)) for k, v in row.items()}
+                {k: (json_scalar(v) if not isinstance(v, (int, np.integer)) else int(v)) for k, v in row.items()}
                 for row in self.per_class.to_dict(orient="records")
             ],
-            "removed_index": [_json_scalar(v) for v in self.removed_index],
+            "removed_index": [json_scalar(v) for v in self.removed_index],
             "warnings": list(self.warnings),
             "seconds": round(float(self.seconds), 4),
             "fidelity": None if self.fidelity is None else _fidelity_json(self.fidelity),
@@ -180,7 +186,7 @@ def _fidelity_json(report) -> Any:
 
 def _strategy_json(strategy):
     if isinstance(strategy, dict):
-        return {str(_json_scalar(k)): int(v) for k, v in strategy.items()}
+        return {str(json_scalar(k)): int(v) for k, v in strategy.items()}
     return strategy if isinstance(strategy, (str, int, float)) else repr(strategy)
 
 
@@ -188,9 +194,9 @@ def _json_params(params: dict) -> dict:
     out = {}
     for k, v in params.items():
         if isinstance(v, dict):
-            out[str(k)] = _json_params({str(_json_scalar(kk)): vv for kk, vv in v.items()})
+            out[str(k)] = _json_params({str(json_scalar(kk)): vv for kk, vv in v.items()})
         elif isinstance(v, (list, tuple)):
-            out[str(k)] = [_json_scalar(x) for x in v]
+            out[str(k)] = [json_scalar(x) for x in v]
         else:
-            out[str(k)] = _json_scalar(v)
+            out[str(k)] = json_scalar(v)
     return out

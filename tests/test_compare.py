@@ -181,11 +181,13 @@ def test_nothing_beats_baselines_on_noise_and_verdict_says_so():
 
 class _Boom(Generator):
     name = "boom-test"
-    description = "always fails (test only)"
+    description = "its training always fails (test only)"
     defaults: dict = {}
 
     def _generate(self, table, plan, rng):
-        raise RuntimeError("kaput")
+        from gensample.errors import TrainingError
+
+        raise TrainingError("kaput")
 
 
 def test_fallbacks_inside_folds_are_counted(monkeypatch):

@@ -15,7 +15,7 @@ from gensample.errors import InputError, ParameterError
 from gensample.fidelity import FidelityReport, FidelityReports, Thresholds, evaluate
 from gensample.fidelity.calibration import coverage_floor, coverage_sd, expected_coverage
 from gensample.fidelity.diversity import prdc
-from gensample.fidelity.gate import check_rows, gate_verdict, vs_smote
+from gensample.selection.gate import check_rows, gate_verdict, vs_smote
 from gensample.generators.base import Generated, Generator
 from gensample.sampling import sample_minority
 

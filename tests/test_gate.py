@@ -15,7 +15,7 @@ import pytest
 
 from gensample import policy, registry
 from gensample.errors import GenerationError, ParameterError
-from gensample.fidelity.gate import FAILED, PASSED, UNDECIDED, GateDecision, judge, vs_smote
+from gensample.selection.gate import FAILED, PASSED, UNDECIDED, GateDecision, judge, vs_smote
 from gensample.generators.base import Generated, Generator, GensampleWarning
 from gensample.sampling import sample_minority
 
@@ -257,3 +257,16 @@ def test_cli_prints_the_gate_verdict(fake_deep, tmp_path, capsys):
     assert "method: mirrored-test" in out and "vs-smote gate, class 'pos'" in out and "anyway" in out
     saved = json.loads((tmp_path / "out.csv.provenance.json").read_text())
     assert "vs-smote gate" in json.dumps(saved)
+
+
+def test_every_generative_family_is_gated_and_checked_by_default():
+    # The default gate and check follow Generator.generative, not a family name.
+    assert all(registry.get(m).generative for m in ("wgan-gp", "ctgan", "tvae", "copulagan", "gaussian-copula", "arf"))
+    assert not any(registry.get(m).generative for m in ("smote", "random", "adasyn", "auto"))
+    data = table(seed=4)
+    result = quiet(sample_minority, data, "y", "arf", random_state=0, n_trees=10, verbose=False)
+    d = result.gate["pos"]
+    assert d.asked == "arf" and len(d.evidence["utility"]["deep"]) == 3 and result.fidelity is not None
+    assert result.method_used == d.used
+    with pytest.raises(ParameterError, match="generative"):
+        sample_minority(data, "y", "smote", gate="vs-smote")

@@ -133,11 +133,7 @@ def forbidden_edges() -> set[tuple[str, str]]:
 
 # Edges the other half of issue 12 removes (the gate out of fidelity, auto's selection out of
 # generators); strict, so the test fails, and the entry must go, once they are gone.
-PENDING = {
-    ("gensample.generators.auto", "gensample.evaluation"): "auto's choice moves to selection (issue 12)",
-    ("gensample.generators.auto", "gensample.evaluation.metrics"): "auto's choice moves to selection (issue 12)",
-    ("gensample.generators.auto", "gensample.evaluation.classifiers"): "auto's choice moves to selection (issue 12)",
-}
+PENDING: dict = {}
 
 
 def test_no_forbidden_import_directions():

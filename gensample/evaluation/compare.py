@@ -514,7 +514,6 @@ def _check_int(value, name, low):
 
 
 def _check_methods(methods, schema) -> list:
-    from ..sampling import _check_handles
     from ..selection.remedies import MODIFIERS, make_remedy
     from .protocol import is_generator, split_method
 
@@ -536,7 +535,7 @@ def _check_methods(methods, schema) -> list:
         if head == NONE:
             pass
         elif is_generator(head):
-            _check_handles(registry.get(head), schema)
+            registry.get(head).check_handles(schema)
         else:
             make_remedy(head)  # unknown names -> ParameterError with the closest names
         out.append(m)

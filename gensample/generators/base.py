@@ -24,6 +24,8 @@ from ..schema import EncodedTable
 
 #: The data kinds a generator may declare in ``handles``.
 DATA_KINDS = ("numeric", "categorical", "mixed", "missing")
+#: Families whose methods are :attr:`Generator.generative` unless they say otherwise.
+GENERATIVE_FAMILIES = frozenset({"deep", "forest", "copula"})
 
 
 class GensampleWarning(UserWarning):
@@ -97,6 +99,16 @@ class Generator:
     needs_all_rows: ClassVar[bool] = False
     #: True when the method may remove original rows.
     cleans: ClassVar[bool] = False
+    #: True when the method learns a model of the rows (rather than interpolating or copying
+    #: them): ``sample_minority`` then checks its rows (``check``) and judges it against SMOTE
+    #: (``gate``) by default. A subclass that does not set it inherits it from its family
+    #: (:data:`GENERATIVE_FAMILIES`), so a plugin declaring ``family = "deep"`` is judged too.
+    generative: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "generative" not in cls.__dict__ and "family" in cls.__dict__:
+            cls.generative = cls.family in GENERATIVE_FAMILIES
 
     def __init__(self, **params: Any):
         unknown = [k for k in params if k not in self.defaults]
@@ -112,6 +124,43 @@ class Generator:
 
     def get_params(self) -> dict:
         return dict(self.params)
+
+    # hooks the per-class runner (gensample.runner) calls ---------------------------------
+    def needs_all_rows_for(self, schema) -> bool:
+        """Whether the method must see every class's rows on a table of ``schema``.
+
+        :attr:`needs_all_rows` by default; override when it depends on the table (SMOTE-N's
+        value difference metric on categorical tables) or on a parameter (``fit_on="all"``).
+        """
+        return self.needs_all_rows
+
+    @classmethod
+    def check_handles(cls, schema) -> None:
+        """Raise ParameterError when the method cannot take a table of ``schema``.
+
+        The data kind (numeric, categorical, mixed), missing cells and the number of classes
+        are checked against :attr:`handles` and :attr:`multiclass`; the message names the
+        columns at fault and what to do.
+        """
+        kind = schema.data_kind
+        if kind not in cls.handles:
+            cols = [str(c.name) for c in (schema.categorical if kind != "numeric" else schema.numeric)][:5]
+            raise ParameterError(
+                f"method {cls.name!r} handles {', '.join(sorted(k for k in cls.handles if k != 'missing'))} tables, "
+                f"and this table is {kind} (columns {', '.join(cols)}); choose another method (`gensample methods`) "
+                "or drop/convert those columns"
+            )
+        if schema.has_missing and "missing" not in cls.handles:
+            cols = [str(c.name) for c in schema.columns if c.missing_rate > 0][:5]
+            raise ParameterError(
+                f"method {cls.name!r} does not accept missing cells, found in columns {', '.join(cols)}; "
+                "fill them first or choose another method"
+            )
+        if len(schema.target.labels) > 2 and not cls.multiclass:
+            raise ParameterError(
+                f"method {cls.name!r} handles two classes only, and target {schema.target.name!r} has "
+                f"{len(schema.target.labels)}; choose another method or a two-class target"
+            )
 
     def generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
         """Make ``plan[c]`` new rows of each class code ``c``.
@@ -160,7 +209,13 @@ class Generator:
 
 
 def warn(message: str, notes: list | None = None) -> None:
-    """Warn the user and keep the message for the result."""
+    """Keep a decision taken for the user in ``notes`` (the caller's :attr:`Generated.notes`).
+
+    The per-class runner puts the notes on the result and warns them once, at the edge
+    (``sample_minority``), so notes made in one thread never end up in another call's result.
+    Without a ``notes`` list the message is warned at once.
+    """
     if notes is not None:
         notes.append(message)
+        return
     warnings.warn(message, GensampleWarning, stacklevel=3)

@@ -1,7 +1,7 @@
 """The one selection engine: score remedies by repeated inner cross-validation, then choose.
 
 Everything in gensample that picks a remedy from data goes through these two calls:
-``auto`` (:mod:`gensample.generators.auto`), :class:`gensample.BalancedClassifier` and the
+``auto`` (:mod:`gensample.selection.auto`), :class:`gensample.BalancedClassifier` and the
 vs-smote gate of the deep methods.
 
 Interface

@@ -17,8 +17,11 @@ import numpy as np
 
 from .. import registry
 from ..errors import ParameterError
+from ..runner import impute, run_generator
 from ..schema import EncodedTable
 from .engine import choose
+
+__all__ = ["NO_ROWS", "EncodedMethodSampler", "run_generator", "scaled_plan", "select_method"]
 
 NO_ROWS = "none"
 
@@ -73,8 +76,6 @@ class EncodedMethodSampler:
         y = np.asarray(y).astype(np.int64)
         table = EncodedTable(X[:, :n_num], codes, y, self.schema, np.arange(len(y)))
         if np.isnan(X[:, :n_num]).any() or (codes < 0).any():
-            from ..sampling import impute
-
             table = impute(table)  # generators learn from class-wise imputed rows, as in sample_minority
         if isinstance(self.sampling_strategy, dict):  # set by an imbalanced-learn ensemble for each bag
             fold_plan = {int(c): int(n) for c, n in self.sampling_strategy.items() if int(n) > 0}
@@ -194,23 +195,3 @@ def scaled_plan(plan: dict, counts: np.ndarray, y_train: np.ndarray) -> dict:
     """The plan for a fold: each class's new rows in proportion to its rows in the fold."""
     in_fold = np.bincount(y_train, minlength=len(counts))
     return {c: int(round(n * in_fold[c] / counts[c])) for c, n in plan.items() if counts[c] and in_fold[c]}
-
-
-def run_generator(gen, table: EncodedTable, plan: dict, rng):
-    """Run ``gen`` on the rows it expects; positions in the result refer to ``table``."""
-    plan = {c: n for c, n in plan.items() if n > 0}
-    needs_all = gen.needs_all_rows or bool(getattr(gen, "needs_all_rows_for", lambda s: False)(table.schema))
-    rows = np.arange(table.n_rows) if needs_all else np.flatnonzero(np.isin(table.y, list(plan)))
-    sub = table if needs_all else table.take(rows)
-    small = [c for c in plan if (sub.y == c).sum() < gen.min_rows]
-    if small:
-        raise ParameterError(
-            f"{gen.name!r} needs {gen.min_rows} rows per class; class "
-            f"{table.schema.target.labels[small[0]]!r} has {(sub.y == small[0]).sum()}"
-        )
-    made = gen.generate(sub, plan, rng)
-    if made.copied_from is not None:
-        made.copied_from = rows[made.copied_from]
-    if len(made.removed):
-        made.removed = rows[made.removed]
-    return made

@@ -1,73 +1,72 @@
-"""The fidelity gates that ``sample_minority`` applies to deep methods.
+"""The gates ``sample_minority`` applies to generative methods, as part of the selection layer.
 
-Two gates, both per class:
+Two gates, both per class, both running candidates through the per-class runner
+(:mod:`gensample.runner`) on the table the call already encoded, with the schema the call
+already inferred; neither calls the public API again:
 
-* :func:`check_rows` (``check=True``): the full report of a class's synthetic rows against
-  the class's real rows. :func:`gate_verdict` says whether the gate rejects them: mode
-  collapse or copies (the failures a fallback to the SMOTE family cures). A report that
-  merely fails on fidelity is attached, not acted on: SMOTE's rows are not better on every
-  fidelity measure, so replacing them would not be a safe default.
-* :func:`vs_smote` (``gate="vs-smote"``): should the deep method make the class's rows, or
-  SMOTE? Two tests, both recorded:
+* the **check** (``check=True``; on by default for generative methods): the class's new rows
+  are scored against its real rows by :func:`gensample.fidelity.per_class.check_rows` (a pure
+  scorer). :func:`gate_verdict` says whether the report rejects them: mode collapse or copies
+  (the failures a fallback to the SMOTE family cures). A report that merely fails on fidelity
+  is attached, not acted on: SMOTE's rows are not better on every fidelity measure, so
+  replacing them would not be a safe default. :func:`check_classes` applies it.
+* the **vs-smote gate** (:func:`vs_smote`; ``gate="auto"`` applies it to generative methods):
+  should the method make the class's rows, or SMOTE? Two tests, both recorded:
 
   - **utility** (what oversampling is for): inner cross-validation of the same selection
     engine ``auto`` uses (:func:`gensample.selection.engine.evaluate_candidates`): in each
-    of ``n_splits`` stratified folds the deep method and SMOTE oversample the training part
-    only, a classifier (``"lr"``) is fitted on each and scored by PR-AUC on the untouched
-    held-out part; the per-fold differences are paired (same folds, same classifier seed);
-  - **resemblance**: hold out part of the class's real rows, fit the deep method and SMOTE
-    on the rest, and score how well each one's rows match the held-out rows,
+    of ``n_splits`` stratified folds the method and SMOTE oversample the training part only
+    (:class:`~gensample.selection.methods.EncodedMethodSampler`, on the encoded rows), a
+    classifier (``"lr"``) is fitted on each and scored by PR-AUC on the untouched held-out
+    part; the per-fold differences are paired (same folds, same classifier seed);
+  - **resemblance**: hold out part of the class's real rows, run the method and SMOTE on the
+    rest, and score how well each one's rows match the held-out rows,
     ``min(coverage, perfect coverage) - 2 |AUC - 0.5|`` (coverage and detection AUC; a
     perfect generator scores about 0.97; an AUC below 0.5, the mark of copied rows, costs as
     much as one above).
 
   The ``rule`` decides (:data:`RULES`). The default, ``"not-worse"`` with no allowance, keeps
-  the deep method when its mean inner PR-AUC is at least SMOTE's: the user asked for that
-  method, so a tie goes to it, and it need not beat SMOTE by any margin. Allowing it to lose
-  by its fold noise (``n_se=1``: one corrected standard error of the paired differences) was
+  the method when its mean inner PR-AUC is at least SMOTE's: the user asked for that method,
+  so a tie goes to it, and it need not beat SMOTE by any margin. Allowing it to lose by its
+  fold noise (``n_se=1``: one corrected standard error of the paired differences) was
   measured and rejected: with 3 inner folds on KEEL classes of 11-54 rows that error was
   0.05 PR-AUC at the median and up to 0.23, so the gate kept nearly every deep method, losses
-  included (``benchmarks/results_vs_smote_gate.md`` has the KEEL measurement). ``"better"`` asks the
-  deep method to beat SMOTE by ``n_se`` standard errors; ``"resemblance"`` is the rule of
+  included (``benchmarks/results_vs_smote_gate.md`` has the KEEL measurement). ``"better"``
+  asks the method to beat SMOTE by ``n_se`` standard errors; ``"resemblance"`` is the rule of
   earlier versions (resemblance score higher by ``margin``).
 
-  Cost, per class: ``n_splits x n_repeats`` deep fits and as many SMOTE fits for utility
-  (3 by default, on 2/3 of the rows each), 2 classifier fits per fold, and one deep and one
-  SMOTE fit on 70 % of the class for resemblance: 4 deep fits in all, before the real one.
+  Cost, per class: ``n_splits x n_repeats`` fits of the method and as many SMOTE fits for
+  utility (3 by default, on 2/3 of the rows each), 2 classifier fits per fold, and one fit of
+  each on 70 % of the class for resemblance: 4 fits of the method in all, before the real one.
 
 The outcome is a :class:`GateDecision` (asked, used, why, evidence): a record, from which
 every sentence (warning, fallback reason, error, summary) is written when it is shown.
-
-How ``sample_minority`` uses them (per class generated by a method of family "deep")::
-
-    decision = vs_smote(data, target, label, method, n_rows, params=params, random_state=seed)
-    step = policy.after_vs_smote(decision, allow=fallback, explicit=gate == "vs-smote")
-    # step.method makes the rows; the decision, with ``used`` filled in, goes to result.gate
-
-    report = check_rows(real_rows, synthetic_rows, schema, label=label, random_state=seed)
-    verdict = gate_verdict(report)          # None: keep the rows
-    if verdict is not None:
-        decision = policy.after_gate(method, label, verdict, allow=fallback)
+:func:`gensample.policy.after_vs_smote` settles it against ``fallback``; :func:`vs_smote_class`
+does both for ``sample_minority``.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..errors import GensampleError, ParameterError
-from ..schema import TableSchema
-from .core import evaluate
-from .report import FidelityReport, FidelityReports, json_safe
+from .. import policy, registry
+from ..errors import GensampleError, ParameterError, PluginError
+from ..fidelity.per_class import check_rows
+from ..fidelity.report import FidelityReport, FidelityReports
+from ..runner import Runner
+from ..schema import TableSchema, TargetSpec
+from ..utils import json_safe
 
 #: Fewest held-out rows for the resemblance test (coverage and AUC on fewer say little).
 MIN_HOLDOUT = 10
+
+#: Share of a class's real rows the resemblance test holds out in ``sample_minority``.
+HOLDOUT = 0.3
 
 #: How the vs-smote gate decides; see the module docstring.
 RULES = ("not-worse", "better", "resemblance")
@@ -88,36 +87,6 @@ FAILED = frozenset({"utility-worse", "utility-not-better", "resemblance-not-bett
 UNDECIDED = frozenset({"too-few-rows"})
 
 
-def check_rows(
-    real_rows: pd.DataFrame,
-    synthetic_rows: pd.DataFrame,
-    schema: TableSchema | None = None,
-    *,
-    label=None,
-    random_state: int | None = 0,
-    thresholds=None,
-) -> FidelityReport:
-    """Fidelity report of one class's synthetic rows against that class's real rows.
-
-    Parameters
-    ----------
-    real_rows, synthetic_rows : DataFrame
-        The class's rows, with or without the target column.
-    schema : TableSchema, optional
-        The schema ``sample_minority`` built (column kinds and categories of the whole table).
-    label : optional
-        The class label (shown in the report).
-    random_state : int or None
-    thresholds : Thresholds or dict, optional
-    """
-    target = schema.target.name if schema is not None else None
-    real = real_rows.drop(columns=[target]) if target is not None and target in real_rows.columns else real_rows
-    syn = synthetic_rows.drop(columns=[target]) if target is not None and target in synthetic_rows.columns else synthetic_rows
-    report = evaluate(real, syn, schema=schema, random_state=random_state, thresholds=thresholds)
-    report.label = label
-    report.target = None if target is None else target
-    return report
-
 
 def gate_verdict(report: FidelityReport | FidelityReports) -> str | None:
     """Why the ``check=True`` gate rejects the rows (mode collapse or copies), or None."""
@@ -130,14 +99,6 @@ def gate_verdict(report: FidelityReport | FidelityReports) -> str | None:
                 reasons.append(f"{words}: " + "; ".join(s.message for s in fired))
     return " | ".join(reasons) if reasons else None
 
-
-def combine(reports: dict) -> FidelityReport | FidelityReports | None:
-    """One report as is; several (one per class) as :class:`FidelityReports`."""
-    if not reports:
-        return None
-    if len(reports) == 1:
-        return next(iter(reports.values()))
-    return FidelityReports(reports)
 
 
 @dataclass(frozen=True)
@@ -155,7 +116,7 @@ class GateDecision:
     used : str
         The method that makes the class's rows (``asked``, or ``"smote"``).
     why : str
-        One of :data:`PASSED` (the deep method passed), :data:`FAILED` (it did not) or
+        One of :data:`PASSED` (the method passed), :data:`FAILED` (it did not) or
         :data:`UNDECIDED` (the gate could not judge it).
     evidence : dict
         ``{"rule", "n_se", "margin", "utility": {...}, "resemblance": {...}}``: per-fold PR-AUC
@@ -178,7 +139,7 @@ class GateDecision:
 
     @property
     def passed(self) -> bool | None:
-        """True: the deep method passed; False: it did not; None: the gate could not judge."""
+        """True: the method passed; False: it did not; None: the gate could not judge."""
         if self.why in PASSED:
             return True
         return False if self.why in FAILED else None
@@ -322,11 +283,12 @@ def vs_smote(
     n_splits: int = UTILITY_SPLITS,
     n_repeats: int = UTILITY_REPEATS,
     estimator=UTILITY_ESTIMATOR,
-    holdout: float = 0.3,
+    holdout: float = HOLDOUT,
     margin: float = 0.05,
     tests: tuple = ("utility", "resemblance"),
     thresholds=None,
-    sampler: Callable | None = None,
+    schema: TableSchema | None = None,
+    runner: Runner | None = None,
 ) -> GateDecision:
     """Should ``method`` make class ``label``'s rows, or SMOTE? (The two tests: module docstring.)
 
@@ -337,7 +299,7 @@ def vs_smote(
     target : column label
     label : the class to test
     method : str
-        The deep method asked for.
+        The generative method asked for.
     n_rows : int, optional
         Rows the class is to receive; the utility test grows the class in each inner training
         fold by the same proportion. Default: up to the largest class.
@@ -345,7 +307,7 @@ def vs_smote(
         Parameters of ``method`` (its gate fits run silently, and with ``min_rows=2`` unless
         given, so that a class near ``min_rows`` can still be judged on 2/3 of its rows).
     categorical : list, optional
-        As in ``sample_minority``.
+        As in ``sample_minority`` (used when ``schema`` is not given).
     random_state : int or None
         Seed of the folds, the held-out split and every fit.
     rule : {"not-worse", "better", "resemblance"}, default "not-worse"
@@ -357,19 +319,22 @@ def vs_smote(
     tolerance : float, default 0.0
         A fixed PR-AUC allowance added to ``n_se`` standard errors (see :func:`judge`).
     n_splits, n_repeats : int, default 3 and 1
-        Inner folds of the utility test (``n_splits x n_repeats`` deep fits).
+        Inner folds of the utility test (``n_splits x n_repeats`` fits of the method).
     estimator : {"lr", "rf", "hgb"} or scikit-learn classifier, default "lr"
         The classifier of the utility test (gensample's, on the schema's encoding).
     holdout : float, default 0.3
         Share of the class's real rows the resemblance test holds out (at least ``MIN_HOLDOUT``).
     margin : float, default 0.05
-        How much higher the deep resemblance score must be under ``rule="resemblance"``.
+        How much higher the method's resemblance score must be under ``rule="resemblance"``.
     tests : tuple, default ("utility", "resemblance")
         Which tests to run (the rule's own test must be among them).
     thresholds : Thresholds or dict, optional
         Thresholds of the fidelity report behind the resemblance score.
-    sampler : callable, optional
-        ``sample_minority`` (the default); a parameter so the sampling layer can pass itself.
+    schema : TableSchema, optional
+        The table's schema when the caller has inferred it (``sample_minority`` does).
+    runner : Runner, optional
+        The caller's runner on ``data`` (its encoded table is reused; its random generator is
+        not touched: the gate draws from ``random_state`` alone).
 
     Returns
     -------
@@ -390,42 +355,43 @@ def vs_smote(
     if unknown or needed not in tests:
         raise ParameterError(f"tests must hold 'utility' and/or 'resemblance', including {needed!r} for "
                              f"rule={rule!r}; got {tests!r}")
+    if runner is None:
+        schema = schema if schema is not None else TableSchema.infer(data, target, categorical)
+        runner = Runner(data, schema, np.random.default_rng(random_state), allow_fallback=False)
+    code = _code_of(runner.schema, label)
     rng = np.random.default_rng(random_state)
     utility_seed, resemblance_seed = (int(s) for s in rng.integers(2**31 - 1, size=2))
     evidence: dict = {"rule": rule, "n_se": float(n_se), "tolerance": float(tolerance), "margin": float(margin)}
     if "utility" in tests:
-        evidence["utility"] = utility(data, target, label, method, n_rows, params=params, categorical=categorical,
-                                      random_state=utility_seed, n_splits=n_splits, n_repeats=n_repeats,
-                                      estimator=estimator)
+        evidence["utility"] = utility(runner, code, method, n_rows, params=params, random_state=utility_seed,
+                                      n_splits=n_splits, n_repeats=n_repeats, estimator=estimator)
     if "resemblance" in tests:
-        evidence["resemblance"] = resemblance(data, target, label, method, params=params, categorical=categorical,
-                                              random_state=resemblance_seed, holdout=holdout, thresholds=thresholds,
-                                              sampler=sampler)
+        evidence["resemblance"] = resemblance(runner, code, method, params=params, random_state=resemblance_seed,
+                                              holdout=holdout, thresholds=thresholds)
     why = judge(evidence, rule, n_se=n_se, tolerance=tolerance, margin=margin)
-    return GateDecision(label=label, asked=method, used=method if why in PASSED else "smote", why=why,
-                        evidence=evidence, rule=rule)
+    return GateDecision(label=runner.schema.target.labels[code], asked=method,
+                        used=method if why in PASSED else "smote", why=why, evidence=evidence, rule=rule)
 
 
 def utility(
-    data: pd.DataFrame,
-    target: Hashable,
-    label,
+    runner: Runner,
+    code: int,
     method: str,
     n_rows: int | None = None,
     *,
     params: dict | None = None,
-    categorical=None,
     random_state: int | None = None,
     n_splits: int = UTILITY_SPLITS,
     n_repeats: int = UTILITY_REPEATS,
     estimator=UTILITY_ESTIMATOR,
 ) -> dict:
-    """The utility test: paired inner-CV PR-AUC of ``method``'s rows against SMOTE's for one class.
+    """The utility test: paired inner-CV PR-AUC of ``method``'s rows against SMOTE's for class ``code``.
 
     The class is scored against the rest of the table (one class against the others: PR-AUC
     needs a positive class); ``method`` therefore sees two classes in the inner fits even
     when the table has more, which matters only for methods fitted on all rows
-    (``fit_on="all"``). Same parameters as :func:`vs_smote`.
+    (``fit_on="all"``). Candidates run on ``runner``'s encoded rows. Parameters as in
+    :func:`vs_smote`.
 
     Returns
     -------
@@ -433,14 +399,17 @@ def utility(
         ``metric``, ``estimator``, ``n_splits``, ``n_repeats``, ``folds``, per-fold ``deep``
         and ``smote`` scores (None where a fit failed), ``deep_mean``, ``smote_mean``,
         ``difference`` (mean of deep - smote over the folds), ``se`` (its corrected standard
-        error), ``error`` (the deep method's first failure, if any), ``seconds``; or
+        error), ``error`` (the method's first failure, if any), ``seconds``; or
         ``{"skipped": why}`` when the class is too small to be split.
     """
-    from ..imblearn_sampler import GenerativeOverSampler
-    from ..selection.engine import evaluate_candidates
+    from ..evaluation.classifiers import features, make_classifier
+    from .engine import evaluate_candidates
+    from .methods import EncodedMethodSampler
 
-    schema = TableSchema.infer(data, target, categorical)
-    is_class = _matches(data[target], label)
+    schema = runner.schema
+    label = schema.target.labels[code]
+    table = runner.encoded()
+    is_class = table.y == code
     n_class = int(is_class.sum())
     if n_rows is None:
         n_rows = max(0, max(schema.target.counts) - n_class)
@@ -448,25 +417,21 @@ def utility(
     if n_class < n_splits or min_train < 2:
         return {"skipped": f"class {label!r} has {n_class} rows, too few for {n_splits} inner folds "
                            f"with 2 or more in each training part"}
-    X = data.drop(columns=[target])
-    forced = [c for c in (categorical or []) if c in X.columns and X[c].dtype != object
-              and not isinstance(X[c].dtype, pd.CategoricalDtype)]
-    if forced:
-        # GenerativeOverSampler infers kinds from dtypes; a column the user declared categorical
-        # must reach it as such (a shallow copy: the user's frame is not touched).
-        X = X.copy(deep=False)
-        for c in forced:
-            X[c] = X[c].astype("category")
     y = is_class.astype(np.int64)
-    grow = _Grow((n_class + n_rows) / n_class)
+    pair = one_vs_rest(schema, code)
+    counts = np.bincount(y, minlength=2)
+    plan = {1: int(n_rows)}
     candidates = {
-        "deep": GenerativeOverSampler(method, sampling_strategy=grow, method_params=_gate_params(method, params),
-                                      fallback=False, check=False, gate=None),
-        "smote": GenerativeOverSampler("smote", sampling_strategy=grow),
+        "deep": EncodedMethodSampler(method, pair, plan, counts, params=_gate_params(method, params)),
+        "smote": EncodedMethodSampler("smote", pair, plan, counts),
     }
-    model = _SchemaClassifier(schema, estimator) if isinstance(estimator, str) else estimator
-    scores = evaluate_candidates(X, y, candidates, estimator=model, metric=UTILITY_METRIC, n_splits=n_splits,
-                                 n_repeats=n_repeats, random_state=random_state)
+    if isinstance(estimator, str):
+        model = make_classifier(estimator, len(schema.numeric), [len(c.categories) for c in schema.categorical])
+    else:
+        model = estimator
+    scores = evaluate_candidates(features(table.numeric, table.categorical), y, candidates, estimator=model,
+                                 metric=UTILITY_METRIC, n_splits=n_splits, n_repeats=n_repeats,
+                                 random_state=random_state)
     deep, smote = scores.scores[:, 0], scores.scores[:, 1]
     both = np.isfinite(deep) & np.isfinite(smote)
     diff = deep[both] - smote[both]
@@ -492,22 +457,20 @@ def utility(
 
 
 def resemblance(
-    data: pd.DataFrame,
-    target: Hashable,
-    label,
+    runner: Runner,
+    code: int,
     method: str,
     *,
     params: dict | None = None,
-    categorical=None,
     random_state: int | None = None,
-    holdout: float = 0.3,
+    holdout: float = HOLDOUT,
     thresholds=None,
-    sampler: Callable | None = None,
 ) -> dict:
     """The resemblance test: how well ``method``'s and SMOTE's rows match held-out real rows.
 
-    Each method is fitted on the table less ``holdout`` of the class's rows and makes as many
-    rows as the class had; both are scored against the held-out rows (module docstring).
+    Each method runs (through a :class:`~gensample.runner.Runner` restricted to the other
+    rows) on the table less ``holdout`` of the class's rows and makes as many rows as were
+    held out; both are scored against the held-out rows (module docstring).
 
     Returns
     -------
@@ -517,30 +480,33 @@ def resemblance(
         ``mode_collapse``, ``copies_detected``, ``summary``; or ``error`` when the fit
         failed), or ``{"skipped": why}`` for a class too small to hold rows out.
     """
-    if sampler is None:
-        from ..sampling import sample_minority as sampler
-    y = data[target]
-    class_pos = np.flatnonzero(_matches(y, label))
+    schema = runner.schema
+    label = schema.target.labels[code]
+    table = runner.encoded()
+    class_pos = np.flatnonzero(table.y == code)
     n_class = len(class_pos)
     n_hold = max(MIN_HOLDOUT, int(round(holdout * n_class)))
     if n_class - n_hold < 2:
         return {"skipped": f"class {label!r} has {n_class} rows, too few to hold out {MIN_HOLDOUT} and fit on the rest"}
     rng = np.random.default_rng(random_state)
     held = np.sort(rng.choice(class_pos, size=n_hold, replace=False))
-    keep = np.ones(len(data), dtype=bool)
+    keep = np.ones(table.n_rows, dtype=bool)
     keep[held] = False
-    train = data.iloc[np.flatnonzero(keep)]
-    held_rows = data.iloc[held]
+    train_rows = np.flatnonzero(keep)
+    held_rows = runner.data.iloc[held]
     n_train_class = n_class - n_hold
     seed = int(rng.integers(2**31 - 1))
-    schema = TableSchema.infer(data, target, categorical)
     out = {"holdout_rows": int(n_hold), "train_rows": int(n_train_class), "generated_rows": int(n_hold)}
     for key, name, kwargs in (("deep", method, _gate_params(method, params)), ("smote", "smote", {})):
+        sub = Runner(runner.data, schema, np.random.default_rng(seed), allow_fallback=False, rows=train_rows,
+                     encoded=table)
         try:
-            synthetic = _run_sampler(sampler, train, target, name, {label: n_train_class + n_hold}, seed,
-                                     categorical, kwargs)
-            synthetic = synthetic[_matches(synthetic[target], label)]
+            gen = registry.get(name)(**kwargs)
+            policy.before_fit(name, gen.min_rows, label, n_train_class, allow=False)
+            synthetic = sub.run(gen, {code: n_hold})[code].frame_parts[0]
             report = check_rows(held_rows, synthetic, schema, label=label, random_state=seed, thresholds=thresholds)
+        except PluginError:
+            raise
         except GensampleError as exc:
             if name == "smote":
                 raise
@@ -561,24 +527,84 @@ def resemblance(
     return out
 
 
-class _Grow:
-    """Callable ``sampling_strategy``: the class (label 1) grows by ``factor`` of its rows.
+# ============================================================================ in sample_minority
+def vs_smote_class(runner: Runner, method: str, code: int, n_rows: int, *, params: dict, explicit: bool,
+                   random_state: int):
+    """The vs-smote gate for one class of a ``sample_minority`` call, settled by the policy.
 
-    A class, not a lambda, so that samplers holding it can be cloned and pickled.
+    Returns
+    -------
+    (Decision, GateDecision)
+        Who makes the rows, and the gate's record (``used`` and ``binding`` settled). A verdict
+        against the method that is reported only (kept rows) is noted on ``runner``.
     """
+    decision = vs_smote(runner.data, runner.schema.target.name, runner.schema.target.labels[code], method, n_rows,
+                        params=params, random_state=random_state, holdout=HOLDOUT, runner=runner)
+    step, final = policy.after_vs_smote(decision, runner.allow, explicit)
+    if final.kept and not final.passed:  # reported, not acted on: say so
+        runner.note(final.message())
+    return step, final
 
-    def __init__(self, factor: float):
-        self.factor = factor
 
-    def __call__(self, y) -> dict:
-        n = int(np.sum(np.asarray(y) == 1))
-        return {1: max(n, int(round(n * self.factor)))}
+def check_classes(runner: Runner, outcome: dict, plan: dict, *, explicit: bool) -> tuple[dict, dict]:
+    """The check for every generated class of a ``sample_minority`` call.
+
+    Each class's rows get a fidelity report against its real rows; a generative method's rows
+    that collapse or copy are replaced by SMOTE's (policy rule 3; ``outcome`` is updated) or,
+    under the default check with ``fallback=False``, kept and reported.
+
+    Returns
+    -------
+    (dict, dict)
+        ``{code: FidelityReport}`` of the rows kept, and ``{label: record}`` of the rows the
+        check rejected (method, verdict, summary, kept).
+    """
+    labels = runner.schema.target.labels
+    reports, rejected = {}, {}
+    for code in plan:
+        o = outcome[code]
+        if o.generated == 0:
+            continue
+        real = runner.data[runner.y_codes == code]
+        seed = int(runner.rng.integers(2**31 - 1))
+        report = check_rows(real, o.frame_parts[0], runner.schema, label=labels[code], random_state=seed)
+        verdict = gate_verdict(report)
+        if verdict and registry.get(o.generator).generative:
+            decision = policy.after_gate(o.method, labels[code], verdict, runner.allow, explicit)
+            runner.note(decision.message())
+            rejected[str(labels[code])] = {"method": o.method, "verdict": verdict, "summary": report.summary(),
+                                           "kept": decision.used == o.method}
+            if decision.used == o.method:  # fallback=False under the default check: reported only
+                reports[code] = report
+                continue
+            redo = runner.run(registry.get(decision.used)(), {code: plan[code]}, {code: decision})
+            outcome[code] = redo[code]
+            report = check_rows(real, redo[code].frame_parts[0], runner.schema, label=labels[code], random_state=seed)
+        reports[code] = report
+    return reports, rejected
+
+
+# ============================================================================ helpers
+def one_vs_rest(schema: TableSchema, code: int) -> TableSchema:
+    """``schema`` with a two-class target: code 1 is class ``code``, code 0 every other class."""
+    label = schema.target.labels[code]
+    n_class = schema.target.counts[code]
+    target = TargetSpec(schema.target.name, object, ["the other classes", label],
+                        [int(sum(schema.target.counts) - n_class), int(n_class)])
+    return TableSchema(schema.columns, target, schema.order)
+
+
+def _code_of(schema: TableSchema, label) -> int:
+    labels = schema.target.labels
+    for code, known in enumerate(labels):
+        if known == label:
+            return code
+    raise ParameterError(f"class {label!r} is not a label of target {schema.target.name!r}; its labels are: "
+                         + ", ".join(map(repr, labels)))
 
 
 def _gate_params(method: str, params: dict | None) -> dict:
     """``params`` for the gate's own fits of ``method``: silent, and judged down to 2 rows."""
-    from .. import registry
-
     out = dict(params or {})
     defaults = registry.get(method).defaults
     if "verbose" in defaults:
@@ -586,58 +612,3 @@ def _gate_params(method: str, params: dict | None) -> dict:
     if "min_rows" in defaults and out.get("min_rows") is None:
         out["min_rows"] = 2
     return out
-
-
-class _SchemaClassifier(ClassifierMixin, BaseEstimator):
-    """gensample's classifier ``name`` on the schema's encoding of a DataFrame.
-
-    The engine's named classifiers take numbers; the gate's folds hold the user's columns
-    (text, categories, datetimes), which the table's schema encodes exactly as ``compare``
-    does (:func:`gensample.evaluation.classifiers.features`).
-    """
-
-    def __init__(self, schema=None, name: str = "lr", random_state=None):
-        self.schema = schema
-        self.name = name
-        self.random_state = random_state
-
-    def _features(self, X: pd.DataFrame) -> np.ndarray:
-        from ..evaluation.classifiers import features
-
-        frame = X.copy(deep=False)
-        frame[self.schema.target.name] = self.schema.target.labels[0]  # encode() reads a target column
-        table = self.schema.encode(frame)
-        return features(table.numeric, table.categorical)
-
-    def fit(self, X, y):
-        from ..evaluation.classifiers import make_classifier
-
-        self.model_ = make_classifier(self.name, len(self.schema.numeric),
-                                      [len(c.categories) for c in self.schema.categorical],
-                                      random_state=self.random_state)
-        self.model_.fit(self._features(X), np.asarray(y))
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X) -> np.ndarray:
-        return self.model_.predict_proba(self._features(X))
-
-    def predict(self, X) -> np.ndarray:
-        return self.model_.predict(self._features(X))
-
-
-def _matches(series: pd.Series, label) -> np.ndarray:
-    return (series == label).to_numpy(dtype=bool, na_value=False)
-
-
-def _run_sampler(sampler, train, target, method, strategy, seed, categorical, params) -> pd.DataFrame:
-    """Call ``sample_minority`` without its own checks or gates (no recursion into this gate)."""
-    kwargs = dict(sampling_strategy=strategy, random_state=seed, categorical=categorical, fallback=False, **params)
-    accepted = inspect.signature(sampler).parameters
-    # Why inspect: check= and gate= are options of sample_minority; when present they must be
-    # off here, or the gate would run itself again on its own training rows.
-    if "check" in accepted:
-        kwargs["check"] = False
-    if "gate" in accepted:
-        kwargs["gate"] = None
-    return sampler(train, target, method, **kwargs).synthetic

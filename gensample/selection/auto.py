@@ -1,6 +1,9 @@
-"""``auto``: pick the method by repeated inner cross-validation, through :mod:`gensample.selection`.
+"""``auto``: pick the method by repeated inner cross-validation, in the selection layer.
 
-This module is glue: the selection itself (folds, scoring, the rule that keeps SMOTE unless
+The ``auto`` entry of the registry: a :class:`~gensample.generators.base.Generator` whose
+``_generate`` asks the selection engine which method to run and then runs it, so model
+selection (which scores classifiers, :mod:`gensample.evaluation`) stays out of
+:mod:`gensample.generators`. The selection itself (folds, scoring, the rule that keeps SMOTE unless
 another method wins by more than the fold-to-fold noise) lives in
 :func:`gensample.selection.methods.select_method`, the same engine
 :class:`gensample.BalancedClassifier` uses.
@@ -30,8 +33,9 @@ from threadpoolctl import threadpool_limits
 
 from .. import registry
 from ..errors import ParameterError
+from ..generators.base import Generated, Generator, warn
+from ..runner import run_generator
 from ..schema import EncodedTable
-from .base import Generated, Generator, warn
 
 #: Cheap, strong default candidates (interpolation and copying: no deep model is trained
 #: once per inner fold unless asked for).
@@ -98,7 +102,7 @@ class AutoGenerator(Generator):
     def _validate_params(self) -> None:
         from ..evaluation import metrics
         from ..evaluation.classifiers import check_classifiers
-        from ..selection import RULES
+        from .engine import RULES
 
         cands = self.params["candidates"]
         if isinstance(cands, str):
@@ -158,7 +162,7 @@ class AutoGenerator(Generator):
             return self._pick_and_generate(table, plan, rng)
 
     def _pick_and_generate(self, table: EncodedTable, plan: dict, rng) -> Generated:
-        from ..selection.methods import NO_ROWS, run_generator, select_method
+        from .methods import NO_ROWS, select_method
 
         notes: list[str] = []
         p = self.params
