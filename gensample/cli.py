@@ -40,11 +40,24 @@ def main(argv: list[str] | None = None) -> int:
     except GensampleError as exc:
         if getattr(args, "verbose", False):
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        # The file system refused something the user named (a read-only --out folder, a full
+        # disk, a file without read permission): the user's to fix, so one line, not a bug.
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error's message on one line (a multi-line message would read as several errors)."""
+    return " ".join(str(exc).split())
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -34,6 +34,10 @@ class StrategyError(ParameterError):
     """``sampling_strategy`` cannot be applied to this target."""
 
 
+class SizeError(ParameterError):
+    """The rows asked for would not fit in memory or on disk (estimated before any is made)."""
+
+
 class FileFormatError(GensampleError, OSError):
     """A file could not be read or written (missing, unsupported suffix, unparsable)."""
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import policy, registry, strategy
+from .checks import check_categorical, check_frame, check_size, check_target
 from .errors import ParameterError
 from .generators.base import Generator, GensampleWarning
 from .result import SampleResult
@@ -104,6 +105,9 @@ def sample_minority(
         return sample_scaled(data, target, method, sampling_strategy, random_state, categorical=categorical,
                              fallback=fallback, check=check, gate=gate, **params)
     started = time.perf_counter()
+    check_target(target)
+    check_frame(data)
+    check_categorical(categorical)
     check_seed(random_state)
     if not isinstance(fallback, bool):
         raise ParameterError(f"fallback must be True or False, got {fallback!r}")
@@ -116,6 +120,11 @@ def sample_minority(
     cls.check_handles(schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)
+    # before any allocation: a plan of 10^10 rows must be a clear error, not a MemoryError
+    # from inside a method (or a machine swapping until killed)
+    check_size(schema, sum(todo.values()), what=f"sampling_strategy={sampling_strategy!r}",
+               shrink="ask for fewer rows (a smaller ratio or {label: count}), or make them in parts with "
+                      "different random_state values and append them")
     check_explicit = check is True
     if check is None:
         check = cls.generative
@@ -208,6 +217,7 @@ def _assemble(data: pd.DataFrame, schema: TableSchema, outcome: dict) -> pd.Data
 
 
 GATES = ("auto", "vs-smote", None)
+
 
 
 def _has_default_index(frame: pd.DataFrame) -> bool:

@@ -112,8 +112,13 @@ def compare(
     -------
     CompareResult
     """
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    from ..checks import check_bool, check_categorical, check_frame, check_target
+
+    check_target(target)
+    check_frame(data)
+    check_categorical(categorical)
+    for name, value in (("tune_threshold", tune_threshold), ("fidelity", fidelity), ("progress", progress)):
+        check_bool(value, name)
     schema = TableSchema.infer(data, target, categorical)
     method_list = _check_methods(methods, schema)
     classifiers = check_classifiers(classifiers)

@@ -80,7 +80,7 @@ def evaluate(
         Invalid ``k``, ``thresholds``, ``label`` without ``target``...
     """
     th = Thresholds.make(thresholds)
-    _check_args(real, synthetic, k, random_state)
+    _check_args(real, synthetic, k, random_state, target)
     if schema is not None and not isinstance(schema, TableSchema):
         raise ParameterError(f"schema must be a gensample TableSchema, got {type(schema).__name__}")
     if target is None and schema is not None and (schema.target.name in real.columns):
@@ -102,19 +102,37 @@ def evaluate(
 
 
 # ====================================================================== input handling
-def _check_args(real, synthetic, k, random_state) -> None:
+def _check_args(real, synthetic, k, random_state, target=None) -> None:
+    from ..checks import check_frame, check_target
+
+    if target is not None:
+        check_target(target)
     for name, frame in (("real", real), ("synthetic", synthetic)):
-        if not isinstance(frame, pd.DataFrame):
-            raise InputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+        check_frame(frame, name)
         if frame.columns.has_duplicates:
             dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-            raise InputError(f"{name} has duplicated column names: {', '.join(dup)}")
+            raise InputError(f"{name} has duplicated column names: {', '.join(dup)}; give each column its own name")
+        _refuse_infinite(frame, name)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ParameterError(f"k must be an integer >= 1, got {k!r}")
     if random_state is not None and (
         isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0
     ):
         raise ParameterError(f"random_state must be None or a non-negative integer, got {random_state!r}")
+
+
+def _refuse_infinite(frame: pd.DataFrame, name: str) -> None:
+    """InputError naming the first column of ``frame`` that holds +-inf (no measure is defined on it)."""
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values.dtype):
+            continue
+        bad = np.isinf(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            raise InputError(
+                f"column {column!r} of the {name} rows holds {int(bad.sum())} infinite value(s); "
+                "replace them (e.g. with NaN) or drop those rows before checking"
+            )
 
 
 def _matches(series: pd.Series, label) -> np.ndarray:
