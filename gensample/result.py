@@ -95,12 +95,15 @@ class SampleResult:
     @cached_property
     def augmented(self) -> pd.DataFrame:
         """Original rows first, exactly as given, then the synthetic rows (built on first use)."""
-        out = pd.concat([self.kept_original, self.synthetic], axis=0, ignore_index=True, copy=False)
+        kept = self.kept_original
+        out = pd.concat([kept, self.synthetic], axis=0, ignore_index=True, copy=False)
         # concat can widen a dtype when one side is empty; hold the input's dtypes exactly.
         for name in out.columns:
             want = self._original[name].dtype
             if out[name].dtype != want:
                 out[name] = out[name].astype(want)
+            if want == object:
+                _keep_object_cells(out, name, kept[name], self.synthetic[name])
         return out
 
     @property
@@ -176,6 +179,22 @@ class SampleResult:
             f"SampleResult(method={self.method!r}, method_used={self.method_used!r}, "
             f"generated={len(self.synthetic)}, fallback={self.fallback!r})"
         )
+
+
+def _keep_object_cells(out: pd.DataFrame, name, first: pd.Series, second: pd.Series) -> None:
+    """Put back the exact missing markers of an object column that ``pd.concat`` replaced.
+
+    pandas treats a part whose object column is all missing as "no data" and fills it with
+    float ``nan``, so an all-``pd.NA`` (or all-None) column came back as ``nan``: the original
+    rows must come back exactly as given. The column is rebuilt from both parts' own objects
+    (only when a part is all missing: otherwise concat kept every object as it was).
+    """
+    if not (first.isna().all() or second.isna().all()):
+        return
+    values = np.empty(len(first) + len(second), dtype=object)
+    values[: len(first)] = first.to_numpy(dtype=object)
+    values[len(first):] = second.to_numpy(dtype=object)
+    out[name] = pd.Series(values, dtype=object, index=out.index)
 
 
 def _fidelity_json(report) -> Any:

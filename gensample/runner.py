@@ -233,6 +233,8 @@ class Runner:
         GenerationError without the fallback.
         """
         decisions = decisions or {}
+        if gen.family != "copy":  # copies keep every value exact; anything else must decode exactly
+            self.schema.check_exact(gen.name)
         table, missing = self.encoded_for(gen, plan)
         try:
             made = invoke(gen, gen.generate, table, plan, self.rng)
@@ -279,6 +281,8 @@ class Runner:
         A bug in the method raises (PluginError); a training failure is returned, for the
         caller to replace the classes (policy rule 2).
         """
+        if gen.family != "copy":
+            self.schema.check_exact(gen.name)
         table, _ = self.encoded_for(gen, codes)
         try:
             invoke(gen, gen.fit, table, codes, self.rng)

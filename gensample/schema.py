@@ -7,7 +7,14 @@ it was observed with and its missing-value marker. Generators only ever see the 
 single place where rounding, clipping, category lookup and missing cells are decided, so every
 method inherits the same guarantees:
 
-* integer columns are rounded (never truncated) and clipped to the observed range;
+* integer columns are rounded (never truncated) and clipped to the observed range; columns
+  holding values beyond 2**53 (int64, uint64 and their nullable forms), which float64 cannot
+  hold exactly, are encoded as exact offsets from their minimum and decoded back in integer
+  arithmetic, so new values stay whole, exact and inside the range (a column whose values
+  span more than 2**53 cannot be interpolated exactly and is refused, see
+  :meth:`TableSchema.inexact_columns`);
+* category codes outside a column's categories are a bug in the method that made them: they
+  raise :class:`~gensample.errors.GenerationError`, never clipped to a category;
 * boolean columns are encoded 0/1 and rounded, i.e. an interpolated cell takes the value of
   the nearer endpoint: no bias toward ``True`` (imbalanced-learn casts any non-zero to True);
 * categorical columns only ever produce values observed in that column, as the same Python
@@ -25,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import GenerationError, InputError
 from .utils import json_scalar
 
 #: Old private name of :func:`gensample.utils.json_scalar`, kept while modules move to the public one.
@@ -38,6 +45,9 @@ CATEGORICAL = "categorical"
 DATETIME = "datetime"
 EMPTY = "empty"  # a column with no observed value at all: it stays missing in every synthetic row
 NUMERIC_KINDS = (CONTINUOUS, INTEGER, BOOLEAN, DATETIME)
+
+#: Largest magnitude up to which every integer is exactly a float64.
+EXACT_FLOAT_INT = 2**53
 
 _NS_PER_DAY = 86_400 * 10**9
 # Datetime resolutions tried from coarsest to finest, in nanoseconds.
@@ -70,6 +80,25 @@ class ColumnSpec:
     @property
     def is_numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    @property
+    def wide(self) -> bool:
+        """An integer column with values beyond 2**53 (its range is then kept as exact ints)."""
+        return (self.kind == INTEGER and isinstance(self.minimum, int) and isinstance(self.maximum, int)
+                and max(abs(self.minimum), abs(self.maximum)) > EXACT_FLOAT_INT)
+
+    @property
+    def offset(self) -> int:
+        """The exact integer subtracted before encoding: the minimum of a wide column whose
+        values span at most 2**53 (every offset is then exact in float64), else 0."""
+        if self.wide and self.maximum - self.minimum <= EXACT_FLOAT_INT:
+            return self.minimum
+        return 0
+
+    @property
+    def exact(self) -> bool:
+        """Whether float64 arithmetic on the encoded column gives exact values back."""
+        return not self.wide or self.maximum - self.minimum <= EXACT_FLOAT_INT
 
     def to_dict(self) -> dict:
         """A JSON-safe description (used in provenance records and model cards)."""
@@ -300,6 +329,26 @@ class TableSchema:
     def has_missing(self) -> bool:
         return any(c.missing_rate > 0 for c in self.columns)
 
+    def inexact_columns(self) -> list[ColumnSpec]:
+        """Integer columns whose values span more than 2**53: no float64 arithmetic keeps them exact."""
+        return [c for c in self.numeric if not c.exact]
+
+    def check_exact(self, method: str) -> None:
+        """Raise InputError when ``method`` would have to invent values of an inexact column.
+
+        Called before a method that makes new values (not copies) runs, so that nothing is
+        trained for rows that could not be decoded exactly.
+        """
+        bad = self.inexact_columns()
+        if bad:
+            c = bad[0]
+            raise InputError(
+                f"integer column {c.name!r} holds values from {c.minimum} to {c.maximum}, more than 2**53 apart: "
+                f"float64 arithmetic cannot make exact new values for it, so {method!r} cannot run on it; "
+                f"pass categorical=[{c.name!r}] if it is an identifier or code, convert it to float64 if "
+                "approximate values will do, or drop it (method='random' copies rows and keeps it exact)"
+            )
+
     def column(self, name: Hashable) -> ColumnSpec:
         for c in self.columns:
             if c.name == name:
@@ -352,8 +401,11 @@ def _infer_column(series: pd.Series, name: Hashable, force_categorical: bool) ->
     if pd.api.types.is_bool_dtype(dtype):
         return ColumnSpec(name, BOOLEAN, dtype, missing_rate, na_value, minimum=0.0, maximum=1.0)
     if pd.api.types.is_integer_dtype(dtype):
-        vals = series.dropna().to_numpy(dtype=np.float64)
-        return ColumnSpec(name, INTEGER, dtype, missing_rate, na_value, minimum=float(vals.min()), maximum=float(vals.max()))
+        vals = _int_values(series.dropna())
+        lo, hi = int(vals.min()), int(vals.max())
+        if max(abs(lo), abs(hi)) > EXACT_FLOAT_INT:  # kept exact: float(lo) may round (2**62 + 1 -> 2**62)
+            return ColumnSpec(name, INTEGER, dtype, missing_rate, na_value, minimum=lo, maximum=hi)
+        return ColumnSpec(name, INTEGER, dtype, missing_rate, na_value, minimum=float(lo), maximum=float(hi))
     if pd.api.types.is_float_dtype(dtype):
         vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
         finite = vals[~np.isnan(vals)]
@@ -436,7 +488,56 @@ def _encode_numeric(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
         return out
     if spec.kind == BOOLEAN:
         return series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan) if series.dtype == bool else series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    if spec.kind == INTEGER and spec.wide and pd.api.types.is_integer_dtype(series.dtype):
+        return _encode_wide(series, spec.offset)
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _int_values(series: pd.Series) -> np.ndarray:
+    """The cells of an integer Series without missing cells, as an exact int64/uint64 array."""
+    dtype = series.dtype
+    numpy_dtype = dtype if isinstance(dtype, np.dtype) else getattr(dtype, "numpy_dtype", np.dtype(np.int64))
+    wide = np.uint64 if numpy_dtype.kind == "u" else np.int64
+    return series.to_numpy(dtype=wide)
+
+
+def _as_unsigned(values: np.ndarray) -> np.ndarray:
+    """int64 -> uint64 keeping the order (the sign bit flipped), so differences never overflow."""
+    if values.dtype == np.uint64:
+        return values
+    return values.astype(np.int64).view(np.uint64) ^ np.uint64(1 << 63)
+
+
+def _encode_wide(series: pd.Series, base: int) -> np.ndarray:
+    """``value - base`` of every cell as float64, computed in integer arithmetic (NaN when missing).
+
+    Exact when the difference is at most 2**53 (every cell of the rows the schema was built
+    from); rows from elsewhere (a fidelity report's synthetic rows) get the nearest float.
+    """
+    missing = series.isna().to_numpy()
+    out = np.full(len(series), np.nan)
+    if missing.all():
+        return out
+    unsigned = series.dtype.kind == "u" if isinstance(series.dtype, np.dtype) else series.dtype.numpy_dtype.kind == "u"
+    u = _as_unsigned(_int_values(series[~missing]))
+    ub = np.uint64(base if unsigned else base + (1 << 63))
+    above = u >= ub
+    diff = np.empty(len(u))
+    diff[above] = (u[above] - ub).astype(np.float64)
+    diff[~above] = -((ub - u[~above]).astype(np.float64))
+    out[~missing] = diff
+    return out
+
+
+def _decode_wide(values: np.ndarray, spec: ColumnSpec) -> np.ndarray:
+    """Whole offsets (already rounded) back to exact integers in ``[minimum, maximum]``, int64 or uint64."""
+    base = spec.offset
+    unsigned = (spec.dtype.kind if isinstance(spec.dtype, np.dtype) else spec.dtype.numpy_dtype.kind) == "u"
+    span = spec.maximum - spec.minimum  # at most 2**53: exact as a float
+    off = np.clip(values, 0.0, float(span)).astype(np.uint64)
+    if unsigned:
+        return off + np.uint64(base)
+    return ((off + np.uint64(base + (1 << 63))) ^ np.uint64(1 << 63)).view(np.int64)
 
 
 def _encode_categorical(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
@@ -459,6 +560,8 @@ def _insert_in_order(frame: pd.DataFrame, name, series: pd.Series, rank: dict) -
 
 def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
     values = np.array(values, dtype=np.float64)  # a copy: the caller's array stays as it was
+    if spec.kind == INTEGER and spec.wide:
+        return _decode_wide_series(values, spec, miss)
     if spec.kind in (INTEGER, BOOLEAN):
         # Round half to even, never truncate: 47.53 -> 48, 0.6 -> True. Then stay inside the
         # observed range (SVM-SMOTE extrapolates beyond it).
@@ -502,11 +605,39 @@ def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | Non
     return pd.Series(arr)
 
 
+def _decode_wide_series(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
+    """A wide integer column (see :attr:`ColumnSpec.wide`) back to its exact integers."""
+    if not spec.exact:
+        raise GenerationError(
+            f"integer column {spec.name!r} spans {spec.minimum} to {spec.maximum}, more than 2**53: its new values "
+            f"cannot be decoded exactly; pass categorical=[{spec.name!r}] or convert it to float64"
+        )
+    finite = np.isfinite(values)
+    if not finite.all() and (miss is None or not miss[~finite].all()):
+        raise GenerationError(f"column {spec.name!r}: the method returned non-finite values for an integer column")
+    whole = _decode_wide(np.where(finite, np.rint(values), 0.0), spec)
+    dtype = spec.dtype
+    if isinstance(dtype, np.dtype):  # numpy ints cannot hold missing cells; the input had none
+        return pd.Series(whole.astype(dtype))
+    arr = pd.array(whole.astype(dtype.numpy_dtype), dtype=dtype)
+    if miss is not None and miss.any():
+        arr[miss] = pd.NA
+    return pd.Series(arr)
+
+
 def _decode_categorical(codes: np.ndarray, spec: ColumnSpec, miss: np.ndarray | None) -> pd.Series:
     codes = np.asarray(codes, dtype=np.int64)
     if len(spec.categories) == 0:
         return _all_missing(spec, len(codes))
-    codes = np.clip(codes, 0, len(spec.categories) - 1)
+    bad = (codes < 0) | (codes >= len(spec.categories))
+    if bad.any():
+        # Every method returns codes of observed categories (imputed before, missing cells put
+        # back after): anything else is a bug upstream, not something to clip into a category.
+        raise GenerationError(
+            f"column {spec.name!r}: {int(bad.sum())} new row(s) hold category code {int(codes[bad][0])}, outside "
+            f"0..{len(spec.categories) - 1} (the column's {len(spec.categories)} categories); this is a bug in "
+            "the method that made the rows (or a saved model whose card does not match its weights)"
+        )
     cats = np.empty(len(spec.categories), dtype=object)
     cats[:] = spec.categories
     values = cats[codes]

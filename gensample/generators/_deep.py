@@ -12,13 +12,23 @@ halves separately and saves the models in between.
   class is sampled from it, by conditioning (never by rejection, so a rare class still gets
   exactly the rows asked: the hole of SDV issue 1419).
 
+``time_limit`` (seconds, every deep method): the fit's wall-clock budget. Every training
+step of wgan-gp, ctgan, copulagan and tvae, every adversarial round of arf and every column of
+ctgan's mixture fitting ticks a :class:`Progress`, which raises
+:class:`~gensample.errors.TrainingError` once the budget is spent; the model is not used, and
+the per-class runner serves the classes with SMOTE, recorded as a ``"training-failed"``
+decision whose evidence says how far the training got. The budget is also checked before
+each class's model is fitted, which is all a single sdv call (gaussian-copula) allows.
+
 Torch, sdv and ctgan are imported inside methods, so ``import gensample`` never loads them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
+import numbers
 import time
 from typing import Any, ClassVar
 
@@ -33,6 +43,11 @@ DISCRETE_MAX_VALUES = 10
 
 FIT_ON = ("minority", "all")
 DEVICES = ("auto", "cpu", "cuda")
+
+#: The running fit's time budget, ``(deadline, limit, started)`` in ``time.perf_counter()``
+#: seconds, or None. A context variable, not an attribute: the training loops only see
+#: their :class:`Progress`, and fits running in threads side by side keep their own budget.
+_BUDGET: contextvars.ContextVar = contextvars.ContextVar("gensample_fit_budget", default=None)
 
 
 class DeepGenerator(Generator):
@@ -51,6 +66,7 @@ class DeepGenerator(Generator):
     #: Parameters every deep method accepts (merged into each subclass's ``defaults``).
     common_defaults: ClassVar[dict] = {
         "fit_on": "minority", "verbose": True, "device": "auto", "min_rows": None, "threads": 1,
+        "time_limit": None,
     }
     #: True when the model's state is only available as a pickle (sdv, ctgan).
     pickles: ClassVar[bool] = True
@@ -79,6 +95,14 @@ class DeepGenerator(Generator):
             self._check_int("threads", 1)
         if self.params["min_rows"] is not None:
             self._check_int("min_rows", 2)
+        limit = self.params.get("time_limit")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Real)
+                                  or not math.isfinite(limit) or limit <= 0):
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                f"{self.name}: time_limit must be None or a positive number of seconds, got {limit!r}"
+            )
         self._validate_model_params()
 
     def _validate_model_params(self) -> None:
@@ -97,6 +121,15 @@ class DeepGenerator(Generator):
         ``models_`` (keyed by class code, or ``"all"``).
         """
         self._validate_params()
+        limit = self.params.get("time_limit")
+        started = time.perf_counter()
+        token = _BUDGET.set(None if limit is None else (started + float(limit), limit, started))
+        try:
+            return self._fit_all(table, codes, rng)
+        finally:
+            _BUDGET.reset(token)
+
+    def _fit_all(self, table: EncodedTable, codes: list, rng: np.random.Generator) -> DeepGenerator:
         # The classes this fit is for: a model's held-out validation looks at these.
         self.fit_codes_ = [int(c) for c in codes]
         if self.params["fit_on"] == "all":
@@ -114,6 +147,7 @@ class DeepGenerator(Generator):
             num, cat = table.numeric[rows], table.categorical[rows]
             layout = Layout.fit(num, cat, table.schema)
             seed = int(rng.integers(0, 2**31 - 1))
+            check_time_limit(f"{self.name} class {labels[code]!r}", "before fitting its model")
             if not layout.continuous and not layout.discrete:
                 # Every column is constant in this class: there is nothing to learn, and the
                 # libraries fail on an empty table. Sampling repeats the constants.
@@ -138,7 +172,7 @@ class DeepGenerator(Generator):
                 parts = (np.empty((int(n), 0)), np.empty((int(n), 0), dtype=np.int64))
             else:
                 parts = self._sample_model(entry["model"], entry["layout"], int(n), condition, seed)
-            num, cat = entry["layout"].to_encoded(*parts)
+            num, cat = entry["layout"].to_encoded(*parts, what=self.name)
             if len(num) != n:  # every sampler returns exactly n rows; guard the contract
                 raise RuntimeError(f"{self.name} returned {len(num)} rows instead of {n}")
             nums.append(num)
@@ -212,14 +246,30 @@ class Layout:
             codes[:, k] = np.searchsorted(np.asarray(values), col)
         return cont, codes
 
-    def to_encoded(self, cont: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Back from (continuous, discrete codes) to the encoded table's numeric/categorical."""
+    def to_encoded(self, cont: np.ndarray, codes: np.ndarray, what: str = "the model") -> tuple[np.ndarray, np.ndarray]:
+        """Back from (continuous, discrete codes) to the encoded table's numeric/categorical.
+
+        A discrete code outside its column's values raises GenerationError (``what`` names
+        the method): every sampler picks one of the values it was given, so such a code is a
+        bug or a saved model whose layout does not match its network, never a value to clip.
+        """
         n = cont.shape[0]
         numeric = np.zeros((n, self.n_numeric), dtype=np.float64)
         categorical = np.zeros((n, self.n_categorical), dtype=np.int64)
         numeric[:, self.continuous] = cont
         for k, (source, j, values) in enumerate(self.discrete):
-            vals = np.asarray(values)[np.clip(codes[:, k], 0, len(values) - 1)]
+            col = np.asarray(codes[:, k], dtype=np.int64)
+            bad = (col < 0) | (col >= len(values))
+            if bad.any():
+                from ..errors import GenerationError
+
+                kind = "numeric" if source == "num" else "categorical"
+                raise GenerationError(
+                    f"{what} returned code {int(col[bad][0])} for discrete column {k} ({kind} column {j}), which "
+                    f"has {len(values)} values (codes 0..{len(values) - 1}); this is a bug in the method or a "
+                    "saved model whose layout does not match its network"
+                )
+            vals = np.asarray(values)[col]
             if source == "num":
                 numeric[:, j] = vals
             else:
@@ -299,11 +349,36 @@ def check_finite_loss(name: str, step: int, **losses: float) -> None:
             raise FloatingPointError(f"{name}: {what} became {value} at step {step} (training diverged)")
 
 
+def check_time_limit(what: str, where: str) -> None:
+    """Raise TrainingError when the running fit's ``time_limit`` is spent (see the module notes).
+
+    ``what`` names the method and class (``"wgan-gp class 1"``), ``where`` how far it got.
+    """
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    deadline, limit, started = budget
+    now = time.perf_counter()
+    if now > deadline:
+        from ..errors import TrainingError
+
+        raise TrainingError(
+            f"{what}: training ran past time_limit={limit:g} s ({where}, {now - started:.2f} s after the fit "
+            "started); its model is not used"
+        )
+
+
 class Progress:
-    """A progress bar (terminal and notebooks, through tqdm.auto) showing epoch, losses and time left."""
+    """A progress bar (terminal and notebooks, through tqdm.auto) showing epoch, losses and time left.
+
+    Every training loop ticks it once a step, so it is also where the fit's ``time_limit`` is
+    enforced (:func:`check_time_limit`), with or without a visible bar.
+    """
 
     def __init__(self, total: int, desc: str, verbose: bool, steps_per_epoch: int = 1):
         self.bar = None
+        self.desc = desc
+        self.total = total
         self.steps_per_epoch = max(1, steps_per_epoch)
         self.started = time.perf_counter()
         if verbose:
@@ -312,6 +387,7 @@ class Progress:
             self.bar = tqdm(total=total, desc=desc, unit="step", leave=False, dynamic_ncols=True)
 
     def update(self, step: int, every: int = 10, **losses: float) -> None:
+        check_time_limit(self.desc, f"stopped at step {step} of {self.total}")
         if self.bar is None or (step % every and step != self.bar.total):
             return
         self.bar.n = step
