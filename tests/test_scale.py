@@ -234,3 +234,34 @@ def test_cli_streams_parquet(parquet, tmp_path, capsys):
     mem = gensample.sample_minority(gensample.read_table(parquet), "y", random_state=3)
     back = pd.read_parquet(out)
     pd.testing.assert_frame_equal(back.iloc[10_000:].reset_index(drop=True), mem.synthetic)
+
+
+def test_arrow_text_witnesses_match_pandas():
+    from gensample.scale import stream
+
+    rng = np.random.default_rng(4)
+    for trial in range(20):
+        n = int(rng.integers(1, 300))
+        values = rng.choice(["a", "b", "", "é", "zz", None], n, p=[0.3, 0.2, 0.1, 0.1, 0.1, 0.2]).tolist()
+        column = pa.array(values, pa.large_string() if trial % 2 else pa.string())
+        got = np.unique(stream.arrow_text_witnesses(column))
+        frame = pd.DataFrame({"s": column.to_pandas()})
+        want = stream.witness_rows(frame, "y", set())  # also picks row 0, as gather does for every batch
+        assert np.array_equal(np.union1d(got, [0]), np.union1d(want, [0])), (values, got, want)
+
+
+def test_text_target_and_missing_text_stream_as_in_memory(tmp_path):
+    # text columns stay in Arrow in pass 2: missing text cells, a text target, categories first seen late
+    rng = np.random.default_rng(2)
+    n = 3_000
+    df = pd.DataFrame({"a": rng.normal(size=n), "s": rng.choice(["u", "v", "w"], n).astype(object),
+                       "y": np.where(rng.random(n) < 0.05, "pos", "neg")})
+    df.loc[rng.choice(n, 40, replace=False), "s"] = None
+    df.loc[2_900, "s"] = "late"  # one category seen only in the last batch
+    path = tmp_path / "text.parquet"
+    df.to_parquet(path, row_group_size=500)
+    mem = gensample.sample_minority(gensample.read_table(path), "y", random_state=1, gate=None, check=False)
+    st = gensample.sample_minority(str(path), "y", random_state=1, batch_rows=250, gate=None, check=False)
+    pd.testing.assert_frame_equal(mem.synthetic, st.synthetic, check_exact=True)
+    assert st.schema.column("s").categories == mem.schema.column("s").categories
+    assert st.schema.column("s").missing_rate == mem.schema.column("s").missing_rate

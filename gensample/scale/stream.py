@@ -11,6 +11,12 @@ order, ranges, missing markers, resolutions), because each of those facts is dec
 those rows only; the missing rates and class counts, which depend on every row, are then
 set from the counts kept while streaming. The schema code is thus reused, not re-written,
 and the streamed and in-memory paths cannot drift apart.
+
+Text columns are the one thing pass 2 does not turn into pandas batch by batch: a string
+column's witnesses, missing count and (for a text target) the class filter are computed on
+the Arrow column, and only the rows kept and the witness rows become pandas objects.
+Converting every batch's strings to Python objects was most of pass 2's time on tables with
+text columns (issue 13).
 """
 
 from __future__ import annotations
@@ -87,19 +93,40 @@ def gather(
     """Pass 2: the rows of ``keep_labels`` (and of the majority at ``majority_ranks``), and the schema.
 
     ``majority_ranks`` are sorted ranks among the rows of the other classes, in row order.
+
+    Text columns stay in Arrow (:func:`arrow_text_witnesses`): only the rows kept and the
+    witness rows are turned into pandas, so a batch's strings never become Python objects.
     """
     forced = _forced(categorical)
     keep = list(keep_labels)
     ranks = np.asarray([] if majority_ranks is None else majority_ranks, dtype=np.int64)
     parts, witnesses = [], None
-    missing = pd.Series(0, index=pd.Index(source.names, dtype=object), dtype=np.int64)
-    others_seen = 0
+    names = list(source.names)
+    text = [name for name in names if _arrow_text(source.schema.field(name).type)]
+    rest = [name for name in names if name not in set(text)]
+    missing = pd.Series(0, index=pd.Index(names, dtype=object), dtype=np.int64)
+    others_seen = start = 0
     with Progress(source.num_rows, "pass 2/2: minority rows and schema", show) as bar:
-        for _, frame, batch in source.frames(source.names):
-            missing += frame.isna().sum().reindex(missing.index).to_numpy()
-            chunk = frame.iloc[witness_rows(frame, target, forced)]
+        for batch in source.arrow_batches(names):
+            n = batch.num_rows
+            if n == 0:
+                continue
+            frame = source.to_pandas(batch.select(rest)) if rest else pd.DataFrame(index=pd.RangeIndex(n))
+            counted = {name: batch.column(name).null_count for name in text}
+            counted.update(frame.isna().sum().items())
+            missing += np.fromiter((counted[name] for name in names), dtype=np.int64, count=len(names))
+            picks = [witness_rows(frame, target, forced)] if rest else [np.zeros(1, dtype=np.int64)]
+            picks += [arrow_text_witnesses(batch.column(name)) for name in text]
+            chunk = _rows(source, batch, np.unique(np.concatenate(picks)), start)
             witnesses = chunk if witnesses is None else _shrink(pd.concat([witnesses, chunk]), target, forced)
-            wanted = frame[target].isin(keep).to_numpy()
+            if target in text:
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                column = batch.column(target)
+                wanted = pc.is_in(column, value_set=pa.array(keep, type=column.type)).to_numpy(zero_copy_only=False)
+            else:
+                wanted = frame[target].isin(keep).to_numpy()
             take = wanted
             if len(ranks):
                 other = np.flatnonzero(~wanted)
@@ -109,14 +136,52 @@ def gather(
                     take[other[ranks[lo:hi] - others_seen]] = True
                 others_seen += len(other)
             if take.any():
-                parts.append(frame.iloc[np.flatnonzero(take)])
-            bar.update(batch.num_rows)
+                parts.append(_rows(source, batch, np.flatnonzero(take), start))
+            bar.update(n)
+            start += n
     schema = schema_from_witnesses(witnesses, target, categorical, missing, source.num_rows, counts)
     if parts:
         rows = pd.concat(parts) if len(parts) > 1 else parts[0]
     else:
         rows = witnesses.iloc[:0]
     return Gathered(rows, schema, source.num_rows, sampled=len(ranks))
+
+
+def _rows(source, batch, positions: np.ndarray, start: int) -> pd.DataFrame:
+    """The rows of ``batch`` at ``positions`` as pandas, indexed by their row numbers in the table."""
+    import pyarrow as pa
+
+    frame = source.to_pandas(batch.take(pa.array(positions, type=pa.int64())))
+    frame.index = pd.Index(start + positions, dtype=np.int64)
+    return frame
+
+
+def _arrow_text(arrow_type) -> bool:
+    """Plain Arrow string columns: pandas reads them as text, compared by value, never missing but null."""
+    import pyarrow.types as t
+
+    return t.is_string(arrow_type) or t.is_large_string(arrow_type)
+
+
+def arrow_text_witnesses(column) -> np.ndarray:
+    """Witness positions of one Arrow text column: the first missing cell, the first of each value.
+
+    The same rows :func:`witness_rows` picks from the pandas column (strings compare by value
+    in both), found without making Python strings: the dictionary encoding numbers values in
+    order of first appearance, so a value's first row is where the running maximum of the
+    codes grows.
+    """
+    import pyarrow.compute as pc
+
+    codes = pc.fill_null(pc.dictionary_encode(column).indices, -1).to_numpy(zero_copy_only=False)
+    if not len(codes):
+        return np.empty(0, dtype=np.int64)
+    top = np.maximum.accumulate(codes)
+    previous = np.concatenate([[-1], top[:-1]])
+    out = [np.flatnonzero(codes > previous)]
+    if column.null_count:
+        out.append(np.flatnonzero(codes < 0)[:1])
+    return np.concatenate(out).astype(np.int64)
 
 
 def schema_from_witnesses(witnesses: pd.DataFrame, target, categorical, missing: pd.Series, n_rows: int,
