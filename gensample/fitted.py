@@ -155,6 +155,9 @@ class FittedGenerator:
         self.random_state = None
         self.created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         self._versions: dict | None = None
+        #: SHA-256 of the model.json last saved or loaded (None before either): the digest to
+        #: pass to :func:`load_generator` as ``sha256=``.
+        self.sha256: str | None = None
 
     @property
     def versions(self) -> dict:
@@ -300,13 +303,33 @@ class FittedGenerator:
         return self.schema.decode(made.numeric, made.categorical, made.y, mask)
 
     # ------------------------------------------------------------------ saving
-    def save(self, folder: str | os.PathLike | None = None, overwrite: bool = False) -> Path:
-        """Write the generator to ``folder`` (default ``models/<method>``); return the folder.
+    def save(self, folder: str | os.PathLike | None = None, overwrite: bool = False) -> persistence.SavedModel:
+        """Write the generator to ``folder`` (default ``models/<method>``), atomically; return the folder.
 
-        The folder's layout is :mod:`gensample.persistence`'s. Raises ExportError when the
-        folder exists and holds files, unless ``overwrite``.
+        Parameters
+        ----------
+        folder : path, optional
+        overwrite : bool, default False
+            Replace a saved generator already in ``folder``. The old one stays whole until
+            the new one is complete and takes its place.
+
+        Returns
+        -------
+        SavedModel
+            A :class:`~pathlib.Path` to the folder whose ``sha256`` attribute is the SHA-256 of
+            its ``model.json`` (which lists the SHA-256 of every other file). Keep it apart
+            from the folder: ``load_generator(folder, sha256=...)`` then refuses any folder
+            that is not this one, before anything in it is read or unpickled. Also kept as
+            ``self.sha256``.
+
+        Raises
+        ------
+        ExportError
+            The folder exists and holds files (unless ``overwrite``), or cannot be written.
         """
-        return persistence.save(self, folder, overwrite)
+        saved = persistence.save(self, folder, overwrite)
+        self.sha256 = saved.sha256
+        return saved
 
     def __repr__(self) -> str:
         used = ", ".join(f"{k!r}: {v}" for k, v in self.method_used.items())
@@ -320,7 +343,9 @@ class _LabelDict(dict):
         super().__init__({labels[c]: v for c, v in by_code.items()})
 
 
-def load_generator(folder: str | os.PathLike, trust: bool = False, device: str | None = None) -> FittedGenerator:
+def load_generator(
+    folder: str | os.PathLike, trust: bool = False, device: str | None = None, sha256: str | None = None,
+) -> FittedGenerator:
     """Load a generator saved by :meth:`FittedGenerator.save`.
 
     Parameters
@@ -330,23 +355,36 @@ def load_generator(folder: str | os.PathLike, trust: bool = False, device: str |
     trust : bool, default False
         Allow unpickling ``model.pkl`` (methods whose library only pickles). Unpickling runs
         code written by whoever made the file: pass True only for folders you made or whose
-        source you trust. Even then the file must match the SHA-256 recorded at save time.
+        source you trust, and give ``sha256`` too.
     device : {"auto", "cpu", "cuda"} or None, default None
         Where the networks go. None: where they were trained, except that a generator trained
         on a GPU loads onto the CPU on a machine without one (tensor-only methods; a pickled
         ctgan/tvae model saved from a GPU needs a GPU to unpickle).
+    sha256 : str, optional
+        The digest :meth:`FittedGenerator.save` returned (``.sha256``) or ``gensample fit``
+        printed. Checked against ``model.json`` before anything is parsed or unpickled, and
+        ``model.json`` lists every other file's digest, so a folder changed in any way is
+        refused. Without it, the digests inside the folder detect accidental corruption
+        only (an attacker who rewrites a file can rewrite them too); loading a pickle then
+        warns (:class:`~gensample.persistence.IntegrityWarning`).
 
     Raises
     ------
     ModelLoadError
-        Missing or malformed files, a pickle without ``trust=True``, a checksum mismatch.
+        Missing or malformed files, a card field that is broken or disagrees with another
+        or with the weights (the message names it), a pickle without ``trust=True``, a
+        digest mismatch.
+    ParameterError
+        ``trust``, ``device`` or ``sha256`` of the wrong type or value.
     """
-    state = persistence.load(folder, trust, device)
+    state = persistence.load(folder, trust, device, sha256)
     card, arrays, schema = state["card"], state["arrays"], state["schema"]
     try:
-        return _assemble(state["generator"], schema, card, arrays)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        fitted = _assemble(state["generator"], schema, card, arrays)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # pragma: no cover - the card was checked
         raise ModelLoadError(f"{Path(folder) / persistence.CARD} is malformed ({type(exc).__name__}: {exc})") from exc
+    fitted.sha256 = state["sha256"]
+    return fitted
 
 
 def _assemble(gen: DeepGenerator, schema: TableSchema, card: dict, arrays: dict) -> FittedGenerator:

@@ -6,7 +6,8 @@
     gensample generate models/abalone --n 1000 --out rows.csv
 
 ``fit`` prints which method serves each class (and why, when the SMOTE family replaced the
-deep method); ``generate`` writes the rows and ``<out>.provenance.json`` beside them, which
+deep method) and the model's SHA-256, which ``generate --sha256`` checks before reading the
+folder; ``generate`` writes the rows and ``<out>.provenance.json`` beside them, which
 records the model card's method, per-class method and fallback reasons.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
 from pathlib import Path
 
 from .errors import ExportError, ParameterError
@@ -49,6 +51,9 @@ def add_fit_commands(subparsers) -> None:
     p.add_argument("--trust", action="store_true",
                    help="allow loading a pickled model (ctgan, copulagan, tvae, gaussian-copula); "
                         "unpickling runs code from the file, so only for folders you trust")
+    p.add_argument("--sha256", default=None, metavar="HEX",
+                   help="the model's digest that `gensample fit` printed: the folder is refused, before anything "
+                        "in it is read or unpickled, unless its model.json has exactly this SHA-256")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                    help="where the networks run (default: where they were trained, or the CPU when no GPU is here)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -81,16 +86,33 @@ def cmd_fit(args) -> int:
     folder = gen.save(out, overwrite=args.force)
     print(gen.summary())
     print(f"saved {folder} (model card: {folder / 'model.json'})")
-    print(f"generate rows with: gensample generate {folder} --n 1000 --out rows.csv")
+    print(f"model SHA-256: {folder.sha256}")
+    print("  keep it apart from the folder; `--sha256` refuses any folder that is not this model")
+    trust = " --trust" if gen.generator.pickles else ""
+    print(f"generate rows with: gensample generate {folder} --n 1000 --out rows.csv{trust} --sha256 {folder.sha256}")
     return 0
 
 
 def cmd_generate(args) -> int:
-    from .fitted import CARD, load_generator
+    from .fitted import load_generator
     from .io import provenance_path, table_format, versions
     from .utils import atomic_write, file_sha256
 
-    gen = load_generator(args.model, trust=args.trust, device=args.device)
+    import warnings
+
+    from .persistence import IntegrityWarning, check_digest
+
+    digest = check_digest(args.sha256, "--sha256")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IntegrityWarning)
+        gen = load_generator(args.model, trust=args.trust, device=args.device, sha256=digest)
+    for w in caught:  # everything but the integrity note goes on as it came
+        if not issubclass(w.category, IntegrityWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if any(issubclass(w.category, IntegrityWarning) for w in caught):
+        print(f"note: {args.model} holds a pickle, loaded on --trust without --sha256: the digests inside the "
+              "folder only detect accidental corruption, not tampering; pass the --sha256 that `gensample fit` "
+              "printed to be sure it is the model you saved", file=sys.stderr)
     label = _match_label(args.label, gen.classes) if args.label is not None else None
     if args.n is not None and args.n < 0:
         raise ParameterError(f"--n must be a non-negative integer, got {args.n}")
@@ -118,7 +140,7 @@ def cmd_generate(args) -> int:
     record = {
         "format": "gensample-provenance/1",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "generator": {"folder": str(model.resolve()), "model_json_sha256": file_sha256(model / CARD),
+        "generator": {"folder": str(model.resolve()), "model_json_sha256": gen.sha256,
                       "created": gen.created, "trained_on": {str(k): v for k, v in gen.trained_on.items()}},
         "method": gen.method,
         "method_used": {str(k): v for k, v in gen.method_used.items()},

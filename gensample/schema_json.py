@@ -4,7 +4,7 @@ Every column's kind, exact dtype (categories and their dtype included), missing 
 marker, categories, range and datetime resolution, and the target's labels and counts: enough
 to rebuild a :class:`~gensample.schema.TableSchema` that decodes rows exactly as the one that
 was saved. Values that would not load back as the same Python value are refused
-(ExportError), never approximated.
+(ExportError), never approximated. Reading checks every field (ModelLoadError naming it).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ExportError
-from .schema import CATEGORICAL, ColumnSpec, TableSchema, TargetSpec
+from .errors import ExportError, ModelLoadError
+from .schema import _RESOLUTIONS, BOOLEAN, CATEGORICAL, CONTINUOUS, DATETIME, EMPTY, INTEGER, ColumnSpec, TableSchema, TargetSpec
 
 __all__ = ["schema_from_json", "schema_to_json"]
 _NA_TAGS = {"nan": np.nan, "none": None, "NA": pd.NA, "NaT": pd.NaT}
+_RESOLUTION_NAMES = tuple(name for name, _ in _RESOLUTIONS)
 
 
 def _na_tag(value) -> str:
@@ -48,13 +49,6 @@ def _dtype_json(dtype) -> dict:
     return {"name": str(dtype)}
 
 
-def _dtype_from(d: dict):
-    if d["name"] == "category":
-        cats = pd.Index(d["categories"], dtype=d["categories_dtype"]) if d["categories"] else None
-        return pd.CategoricalDtype(cats, ordered=d["ordered"])
-    return pd.api.types.pandas_dtype(d["name"])
-
-
 def schema_to_json(schema: TableSchema) -> dict:
     """Everything needed to rebuild the schema exactly (see :func:`schema_from_json`)."""
     cols = []
@@ -74,17 +68,231 @@ def schema_to_json(schema: TableSchema) -> dict:
     }
 
 
-def schema_from_json(d: dict) -> TableSchema:
-    cols = []
-    for c in d["columns"]:
-        dtype = _dtype_from(c["dtype"])
-        cols.append(ColumnSpec(
-            name=c["name"], kind=c["kind"], dtype=dtype, missing_rate=float(c["missing_rate"]),
-            na_value=_NA_TAGS.get(c["na_value"], np.nan),
-            categories=list(c["categories"]) if c["kind"] == CATEGORICAL else [],
-            minimum=c["minimum"], maximum=c["maximum"], resolution=c["resolution"],
-            tz=getattr(dtype, "tz", None),
-        ))
-    t = d["target"]
-    target = TargetSpec(t["name"], _dtype_from(t["dtype"]), list(t["labels"]), [int(v) for v in t["counts"]])
-    return TableSchema(cols, target, list(d["order"]))
+# ====================================================================== reading
+# model.json is user-editable input: every field is checked here, and a field that is missing,
+# of the wrong type, or inconsistent with another is a ModelLoadError naming it, so that a
+# broken or hostile card never reaches pandas' or numpy's own errors, and never decodes into
+# values the saved schema could not have produced (datetimes out of a float column, int64's
+# minimum out of a NaN bound, an all-missing column out of unknown categories).
+_KINDS = (CONTINUOUS, INTEGER, BOOLEAN, CATEGORICAL, DATETIME, EMPTY)
+_COLUMN_FIELDS = ("name", "kind", "dtype", "missing_rate", "na_value", "categories", "minimum", "maximum", "resolution")
+#: Days from the epoch that datetime64[ns] can hold (pandas.Timestamp.min / max).
+_MAX_DAYS = 106_751.0
+
+
+def _bad(where: str, what: str) -> ModelLoadError:
+    return ModelLoadError(f"model.json field {where} {what}; the card is broken or was edited: save the generator again")
+
+
+def _number(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise _bad(where, f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _fields(d, where: str, required: tuple, optional: tuple = ()) -> dict:
+    if not isinstance(d, dict):
+        raise _bad(where, f"must be an object, got {type(d).__name__}")
+    missing = [k for k in required if k not in d]
+    if missing:
+        raise _bad(f"{where}.{missing[0]}", "is missing")
+    extra = [k for k in d if k not in required and k not in optional]
+    if extra:
+        raise _bad(f"{where}.{extra[0]}", "is not a field gensample writes")
+    return d
+
+
+def _scalar(value, where: str):
+    """A name, label or category as save() writes it: str, int, finite float, bool or null."""
+    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and np.isfinite(value)):
+        return value
+    raise _bad(where, f"must be a string, number, boolean or null, got {type(value).__name__}")
+
+
+def _unique(values: list, where: str) -> None:
+    # 1 == 1.0 == True in Python: compare with the type, as pandas' object lookups would not.
+    keys = [(type(v).__name__, v) for v in values]
+    if len(set(keys)) != len(keys):
+        dup = next(v for i, v in enumerate(values) if keys.index(keys[i]) != i)
+        raise _bad(where, f"repeats {dup!r}")
+
+
+def _dtype_from(d, where: str):
+    _fields(d, where, ("name",), ("categories", "categories_dtype", "ordered"))
+    name = d["name"]
+    if not isinstance(name, str):
+        raise _bad(f"{where}.name", f"must be a dtype name, got {name!r}")
+    if name == "category":
+        _fields(d, where, ("name", "categories", "categories_dtype", "ordered"))
+        cats, cdt, ordered = d["categories"], d["categories_dtype"], d["ordered"]
+        if not isinstance(cats, list):
+            raise _bad(f"{where}.categories", "must be a list")
+        for i, c in enumerate(cats):
+            _scalar(c, f"{where}.categories[{i}]")
+        _unique(cats, f"{where}.categories")
+        if not isinstance(ordered, bool):
+            raise _bad(f"{where}.ordered", f"must be true or false, got {ordered!r}")
+        if not isinstance(cdt, str):
+            raise _bad(f"{where}.categories_dtype", f"must be a dtype name, got {cdt!r}")
+        try:
+            index = pd.Index(cats, dtype=cdt) if cats else None
+            dtype = pd.CategoricalDtype(index, ordered=ordered)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _bad(f"{where}.categories", f"cannot be categories of dtype {cdt!r} ({exc})") from None
+        if index is not None and [v for v in index] != cats:
+            raise _bad(f"{where}.categories", f"do not load back as the same values in dtype {cdt!r}")
+        return dtype
+    if len(d) != 1:
+        raise _bad(where, f"has category fields but names dtype {name!r}")
+    try:
+        return pd.api.types.pandas_dtype(name)
+    except (TypeError, ValueError) as exc:
+        raise _bad(f"{where}.name", f"is not a dtype pandas knows ({name!r}: {exc})") from None
+
+
+def _numpy_int(dtype) -> bool:
+    return isinstance(dtype, np.dtype) and dtype.kind in "iu"
+
+
+def _dtype_fits_kind(kind: str, dtype) -> bool:
+    is_bool = pd.api.types.is_bool_dtype(dtype)
+    if kind == CONTINUOUS:
+        return pd.api.types.is_float_dtype(dtype)
+    if kind == INTEGER:
+        return pd.api.types.is_integer_dtype(dtype) and not is_bool
+    if kind == BOOLEAN:
+        return is_bool
+    if kind == DATETIME:
+        return pd.api.types.is_datetime64_any_dtype(dtype)
+    if kind == CATEGORICAL:  # any dtype a column can be forced categorical from, datetimes aside
+        return not pd.api.types.is_datetime64_any_dtype(dtype) and not pd.api.types.is_timedelta64_dtype(dtype)
+    return True  # an empty column keeps whatever dtype it had
+
+
+def _value_fits(value, dtype) -> bool:
+    """Whether ``value`` is a value a column of ``dtype`` holds exactly (as infer recorded it)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return dtype.categories.get_indexer(pd.Index([value], dtype=object))[0] >= 0
+    if pd.api.types.is_bool_dtype(dtype):
+        return isinstance(value, bool)
+    if pd.api.types.is_integer_dtype(dtype):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        info = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+        return info.min <= value <= info.max
+    if pd.api.types.is_float_dtype(dtype):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+        return isinstance(value, str)
+    return dtype == object
+
+
+def _column_from(c, where: str) -> ColumnSpec:
+    _fields(c, where, _COLUMN_FIELDS)
+    name = _scalar(c["name"], f"{where}.name")
+    kind = c["kind"]
+    if kind not in _KINDS:
+        raise _bad(f"{where}.kind", f"must be one of {', '.join(_KINDS)}, got {kind!r}")
+    dtype = _dtype_from(c["dtype"], f"{where}.dtype")
+    if not _dtype_fits_kind(kind, dtype):
+        raise _bad(f"{where}.dtype", f"{dtype} cannot hold a {kind} column")
+    rate = _number(c["missing_rate"], f"{where}.missing_rate")
+    if not 0.0 <= rate <= 1.0 or (kind == EMPTY) != (rate == 1.0):
+        raise _bad(f"{where}.missing_rate", f"{rate!r} does not fit a {kind} column (0 to 1; 1 only for an empty one)")
+    if rate > 0 and (_numpy_int(dtype) or dtype == np.bool_):
+        raise _bad(f"{where}.missing_rate", f"is {rate!r} but a {dtype} column cannot hold missing cells")
+    tag = c["na_value"]
+    if tag not in _NA_TAGS:
+        raise _bad(f"{where}.na_value", f"must be one of {', '.join(_NA_TAGS)}, got {tag!r}")
+    cats = c["categories"]
+    if not isinstance(cats, list):
+        raise _bad(f"{where}.categories", "must be a list")
+    if kind == CATEGORICAL:
+        if not cats:
+            raise _bad(f"{where}.categories", "is empty, but a categorical column has at least one observed value")
+        for i, v in enumerate(cats):
+            _scalar(v, f"{where}.categories[{i}]")
+            if v is None or not _value_fits(v, dtype):
+                raise _bad(f"{where}.categories[{i}]", f"{v!r} is not a value of the column's dtype {dtype}")
+        _unique(cats, f"{where}.categories")
+    elif cats:
+        raise _bad(f"{where}.categories", f"must be empty for a {kind} column")
+    lo, hi, resolution = c["minimum"], c["maximum"], c["resolution"]
+    if kind in (CONTINUOUS, INTEGER, BOOLEAN, DATETIME):
+        lo, hi = _number(lo, f"{where}.minimum"), _number(hi, f"{where}.maximum")
+        if lo > hi:
+            raise _bad(f"{where}.minimum", f"{lo!r} is above the maximum {hi!r}")
+        if kind == INTEGER:
+            base = dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype
+            info = np.iinfo(base)
+            for v, field_ in ((lo, "minimum"), (hi, "maximum")):
+                # float(info.max) rounds up to 2**63: compare below it, not at it.
+                if v != np.floor(v) or not float(info.min) <= v < float(info.max) + 1:
+                    raise _bad(f"{where}.{field_}", f"{v!r} is not a whole number a {dtype} column holds")
+        if kind == BOOLEAN and (lo, hi) != (0.0, 1.0):
+            raise _bad(f"{where}.minimum", "and maximum of a boolean column must be 0 and 1")
+        if kind == DATETIME and not (-_MAX_DAYS <= lo and hi <= _MAX_DAYS):
+            raise _bad(f"{where}.maximum", f"days {lo!r} to {hi!r} are outside what datetime64[ns] holds")
+    elif lo is not None or hi is not None:
+        raise _bad(f"{where}.minimum", f"and maximum must be null for a {kind} column")
+    if kind == DATETIME:
+        if resolution not in _RESOLUTION_NAMES:
+            raise _bad(f"{where}.resolution", f"must be one of {', '.join(_RESOLUTION_NAMES)}, got {resolution!r}")
+    elif resolution is not None:
+        raise _bad(f"{where}.resolution", f"must be null for a {kind} column")
+    return ColumnSpec(
+        name=name, kind=kind, dtype=dtype, missing_rate=rate, na_value=_NA_TAGS[tag],
+        categories=list(cats), minimum=lo, maximum=hi, resolution=resolution, tz=getattr(dtype, "tz", None),
+    )
+
+
+def schema_from_json(d: dict, where: str = "schema") -> TableSchema:
+    """Rebuild the schema :func:`schema_to_json` wrote, checking every field.
+
+    Parameters
+    ----------
+    d : dict
+        The ``schema`` object of a model card.
+    where : str, default "schema"
+        The field's path in the card, for messages.
+
+    Returns
+    -------
+    TableSchema
+
+    Raises
+    ------
+    ModelLoadError
+        A field is missing, of the wrong type, or inconsistent with another (a dtype that
+        cannot hold the column's kind, bounds outside the dtype, categories the dtype does not
+        hold, an ``order`` that is not the columns and the target); the message names it.
+    """
+    _fields(d, where, ("columns", "target", "order"))
+    if not isinstance(d["columns"], list) or not d["columns"]:
+        raise _bad(f"{where}.columns", "must be a non-empty list")
+    cols = [_column_from(c, f"{where}.columns[{i}]") for i, c in enumerate(d["columns"])]
+    names = [c.name for c in cols]
+    _unique(names, f"{where}.columns[].name")
+    t = _fields(d["target"], f"{where}.target", ("name", "dtype", "labels", "counts"))
+    tname = _scalar(t["name"], f"{where}.target.name")
+    tdtype = _dtype_from(t["dtype"], f"{where}.target.dtype")
+    labels, counts = t["labels"], t["counts"]
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise _bad(f"{where}.target.labels", "must list at least two classes")
+    for i, v in enumerate(labels):
+        _scalar(v, f"{where}.target.labels[{i}]")
+        if v is None or not _value_fits(v, tdtype):
+            raise _bad(f"{where}.target.labels[{i}]", f"{v!r} is not a value of the target's dtype {tdtype}")
+    _unique(labels, f"{where}.target.labels")
+    if (not isinstance(counts, list) or len(counts) != len(labels)
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in counts)):
+        raise _bad(f"{where}.target.counts", f"must be {len(labels)} non-negative integers, one per label")
+    order = d["order"]
+    if not isinstance(order, list):
+        raise _bad(f"{where}.order", "must be a list")
+    expected = names + [tname]
+    keyed = sorted((type(v).__name__, str(v)) for v in expected)
+    if len(order) != len(expected) or sorted((type(v).__name__, str(v)) for v in order) != keyed:
+        raise _bad(f"{where}.order", "must list each column and the target once")
+    _unique(order, f"{where}.order")
+    return TableSchema(cols, TargetSpec(tname, tdtype, list(labels), list(counts)), list(order))
