@@ -25,6 +25,7 @@ import numpy as np
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
 from ._space import class_rows
+from .params import Integer
 
 
 class ADASYN(PerClassGenerator):
@@ -41,8 +42,7 @@ class ADASYN(PerClassGenerator):
     defaults = {"n_neighbors": 5}
     needs_all_rows = True
 
-    def _validate_params(self) -> None:
-        self._check_int("n_neighbors", 1)
+    parameter_constraints = {"n_neighbors": [Integer(1)]}
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         from imblearn.over_sampling import ADASYN as Sampler

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ParameterError, closest
 from ..schema import EncodedTable
+from .params import check_params
 
 #: The data kinds a generator may declare in ``handles``.
 DATA_KINDS = ("numeric", "categorical", "mixed", "missing")
@@ -95,6 +96,10 @@ class Generator:
     min_rows: ClassVar[int] = 2
     #: Default parameters; the keys are the only parameter names accepted.
     defaults: ClassVar[dict] = {}
+    #: What each parameter may be, declared once: ``{name: [constraint, ...]}`` with the
+    #: kinds of :mod:`gensample.generators.params` (a value passes if any one constraint
+    #: admits it; ``None`` in the list admits None). Checked by :meth:`validate_params`.
+    parameter_constraints: ClassVar[dict] = {}
     #: True when the method looks at the other classes' rows (danger zones, cleaning).
     needs_all_rows: ClassVar[bool] = False
     #: True when the method may remove original rows.
@@ -121,6 +126,7 @@ class Generator:
                 + f"; its parameters are: {valid}"
             )
         self.params = {**self.defaults, **params}
+        self._params_valid = False
 
     def get_params(self) -> dict:
         return dict(self.params)
@@ -175,13 +181,41 @@ class Generator:
         rng : numpy.random.Generator
             The only source of randomness.
         """
-        self._validate_params()
+        self.ensure_valid_params()
         if not plan:
             return Generated.empty(table)
         return self._generate(table, plan, rng)
 
+    def validate_params(self) -> None:
+        """Check every parameter against :attr:`parameter_constraints`, then their relations.
+
+        Raises
+        ------
+        ParameterError
+            Naming the method, the parameter, what it may be and what it was.
+        """
+        check_params(self.name, self.params, self.parameter_constraints)
+        self._validate_relations()
+        self._params_valid = True
+
+    def ensure_valid_params(self) -> None:
+        """:meth:`validate_params` unless this instance's parameters were checked already.
+
+        The entry points (``sample_minority``, ``fit_generator``, ``compare``, the sampler)
+        validate before any work, and :meth:`generate` / a deep model's ``fit`` call this, so
+        parameters are checked once per instance whichever way in a caller takes.
+        """
+        if not getattr(self, "_params_valid", False):
+            self.validate_params()
+
+    def _validate_relations(self) -> None:
+        """Check what the constraints cannot say alone (parameters against each other, names
+        that must exist); raise ParameterError naming the parameter. Override when needed."""
+
     def _validate_params(self) -> None:
-        """Check parameter values; raise ParameterError naming the parameter. Override to add checks."""
+        # The name callers used before parameters were declared; kept so that plugins and
+        # callers written against it keep working.
+        self.validate_params()
 
     def _generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
         raise NotImplementedError  # pragma: no cover - every registered method overrides it

@@ -28,6 +28,7 @@ import numpy as np
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, label, lowered, new_rows, seed
 from ._space import class_rows
+from .params import Integer, Options
 
 KINDS = ("borderline-1", "borderline-2")
 
@@ -50,10 +51,7 @@ class BorderlineSMOTE(PerClassGenerator):
     defaults = {"kind": "borderline-1", "k_neighbors": 5, "m_neighbors": 10}
     needs_all_rows = True
 
-    def _validate_params(self) -> None:
-        self._check_choice("kind", KINDS)
-        self._check_int("k_neighbors", 1)
-        self._check_int("m_neighbors", 1)
+    parameter_constraints = {"kind": [Options(*KINDS)], "k_neighbors": [Integer(1)], "m_neighbors": [Integer(1)]}
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         from imblearn.over_sampling import BorderlineSMOTE as Sampler

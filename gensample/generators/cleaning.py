@@ -26,6 +26,7 @@ from ..schema import EncodedTable
 from ._family import finish, label, lowered, per_class, smote_rows
 from ._space import MixedSpace, class_rows
 from .base import Generated, Generator, warn
+from .params import Integer, Options
 
 
 class _SMOTEThenClean(Generator):
@@ -98,10 +99,7 @@ class SMOTEENN(_SMOTEThenClean):
     description = "SMOTE then Edited Nearest Neighbours cleaning (may remove original rows of any class)"
     defaults = {"k_neighbors": 5, "n_neighbors": 3, "kind_sel": "all"}
 
-    def _validate_params(self) -> None:
-        self._check_int("k_neighbors", 1)
-        self._check_int("n_neighbors", 1)
-        self._check_choice("kind_sel", ("all", "mode"))
+    parameter_constraints = {"k_neighbors": [Integer(1)], "n_neighbors": [Integer(1)], "kind_sel": [Options("all", "mode")]}
 
     def _cleaner(self, n_rows: int, notes: list):
         from imblearn.under_sampling import EditedNearestNeighbours
@@ -126,8 +124,7 @@ class SMOTETomek(_SMOTEThenClean):
     description = "SMOTE then Tomek-link cleaning (may remove original rows of any class)"
     defaults = {"k_neighbors": 5}
 
-    def _validate_params(self) -> None:
-        self._check_int("k_neighbors", 1)
+    parameter_constraints = {"k_neighbors": [Integer(1)]}
 
     def _cleaner(self, n_rows: int, notes: list):
         from imblearn.under_sampling import TomekLinks

@@ -21,16 +21,14 @@ rows minus one and ``n_clusters`` above the table's rows are lowered.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..errors import ParameterError
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
 from ._space import class_rows
 from .base import warn
+from .params import Integer, Options, Real
 
 
 class KMeansSMOTE(PerClassGenerator):
@@ -53,16 +51,12 @@ class KMeansSMOTE(PerClassGenerator):
     defaults = {"k_neighbors": 2, "n_clusters": 8, "cluster_balance_threshold": "auto", "density_exponent": "auto"}
     needs_all_rows = True
 
-    def _validate_params(self) -> None:
-        self._check_int("k_neighbors", 1)
-        self._check_int("n_clusters", 1)
-        if self.params["cluster_balance_threshold"] != "auto":
-            self._check_float("cluster_balance_threshold", 0.0, 1.0)
-        exponent = self.params["density_exponent"]
-        if exponent != "auto" and (
-            isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not exponent > 0
-        ):
-            raise ParameterError(f"{self.name}: density_exponent must be 'auto' or a number > 0, got {exponent!r}")
+    parameter_constraints = {
+        "k_neighbors": [Integer(1)],
+        "n_clusters": [Integer(1)],
+        "cluster_balance_threshold": [Options("auto"), Real(0.0, 1.0)],
+        "density_exponent": [Options("auto"), Real(0, low_open=True)],
+    }
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         from imblearn.over_sampling import KMeansSMOTE as Sampler

@@ -49,6 +49,7 @@ from numpy.polynomial import polynomial as P
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, label, lowered, nearer_endpoint
 from ._space import MixedSpace, class_rows
+from .params import Integer, Options
 
 TOPOLOGIES = ("star", "bus", "mesh", "polynomial")
 #: Largest class ordered by the greedy nearest-neighbour chain (quadratic time).
@@ -73,9 +74,7 @@ class PolynomFitSMOTE(PerClassGenerator):
     description = "Polynomial-fitting SMOTE (Gazzah & Amara 2008): rows on a star/bus/mesh/polynomial topology"
     defaults = {"topology": "star", "degree": 2}
 
-    def _validate_params(self) -> None:
-        self._check_choice("topology", TOPOLOGIES)
-        self._check_int("degree", 1)
+    parameter_constraints = {"topology": [Options(*TOPOLOGIES)], "degree": [Integer(1)]}
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         rows = class_rows(table, code)

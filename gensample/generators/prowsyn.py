@@ -34,6 +34,7 @@ from sklearn.neighbors import NearestNeighbors
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, label, lowered, nearer_endpoint
 from ._space import class_rows
+from .params import Integer, Real
 
 
 class ProWSyn(PerClassGenerator):
@@ -54,10 +55,7 @@ class ProWSyn(PerClassGenerator):
     defaults = {"n_neighbors": 5, "L": 5, "theta": 1.0}
     needs_all_rows = True
 
-    def _validate_params(self) -> None:
-        self._check_int("n_neighbors", 1)
-        self._check_int("L", 1)
-        self._check_float("theta", 0.0)
+    parameter_constraints = {"n_neighbors": [Integer(1)], "L": [Integer(1)], "theta": [Real(0.0)]}
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         rows = class_rows(table, code)

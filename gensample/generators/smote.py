@@ -43,6 +43,7 @@ from sklearn.neighbors import NearestNeighbors
 from ..schema import EncodedTable
 from ._space import MixedSpace, class_rows, effective_k
 from .base import Generated, Generator, warn
+from .params import Integer, Options
 
 _CHUNK = 1 << 16
 
@@ -64,9 +65,7 @@ class SMOTE(Generator):
     min_rows = 2
     defaults = {"k_neighbors": 5, "categorical_rule": "endpoint"}
 
-    def _validate_params(self) -> None:
-        self._check_int("k_neighbors", 1)
-        self._check_choice("categorical_rule", ("endpoint", "vote"))
+    parameter_constraints = {"k_neighbors": [Integer(1)], "categorical_rule": [Options("endpoint", "vote")]}
 
     def needs_all_rows_for(self, schema) -> bool:
         # SMOTE-N's value difference metric uses the class frequencies of the whole table.

@@ -27,6 +27,7 @@ import numpy as np
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
 from ._space import class_rows
+from .params import Integer, Real
 
 
 class SVMSMOTE(PerClassGenerator):
@@ -47,10 +48,7 @@ class SVMSMOTE(PerClassGenerator):
     defaults = {"k_neighbors": 5, "m_neighbors": 10, "out_step": 0.5}
     needs_all_rows = True
 
-    def _validate_params(self) -> None:
-        self._check_int("k_neighbors", 1)
-        self._check_int("m_neighbors", 1)
-        self._check_float("out_step", 0.0, 1.0)
+    parameter_constraints = {"k_neighbors": [Integer(1)], "m_neighbors": [Integer(1)], "out_step": [Real(0.0, 1.0)]}
 
     def _one_class(self, table: EncodedTable, code: int, n: int, rng: np.random.Generator, notes: list):
         from imblearn.over_sampling import SVMSMOTE as Sampler

@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from .. import registry
 from ..errors import ParameterError
 from ..generators.base import Generated, Generator, warn
+from ..generators.params import Boolean, Integer, Real, Satisfies
 from ..runner import run_generator
 from ..schema import EncodedTable
 
@@ -99,7 +100,20 @@ class AutoGenerator(Generator):
                 "folds": 3, "repeats": 2, "rule": "paired", "default": "smote", "alpha": 0.05,
                 "allow_none": False, "deep": False}
 
-    def _validate_params(self) -> None:
+    parameter_constraints = {
+        "estimator": [None, Satisfies(lambda e: hasattr(e, "fit") and hasattr(e, "get_params"),
+                                      "a scikit-learn classifier")],
+        "folds": [Integer(2)],
+        "repeats": [Integer(1)],
+        "default": [Satisfies(lambda v: isinstance(v, str), "a method name")],
+        "alpha": [Real(0.0, 1.0)],
+        "allow_none": [Boolean()],
+        "deep": [Boolean(), Integer(1)],
+    }
+
+    def _validate_relations(self) -> None:
+        # What needs the registry, the metric table or the engine (imported here, not at the
+        # top, so that listing the methods stays light).
         from ..evaluation import metrics
         from ..evaluation.classifiers import check_classifiers
         from .engine import RULES
@@ -116,21 +130,8 @@ class AutoGenerator(Generator):
                 registry.get(c)  # unknown name -> UnknownMethodError with the closest names
         metrics.check_metric(self.params["metric"], metrics.METRICS, "auto: metric")
         check_classifiers([self.params["classifier"]])
-        est = self.params["estimator"]
-        if est is not None and not (hasattr(est, "fit") and hasattr(est, "get_params")):
-            raise ParameterError(f"auto: estimator must be a scikit-learn classifier, got {type(est).__name__}")
-        self._check_int("folds", 2)
-        self._check_int("repeats", 1)
         if self.params["rule"] not in RULES:
             raise ParameterError(f"auto: rule must be one of {', '.join(RULES)}, got {self.params['rule']!r}")
-        if not isinstance(self.params["default"], str):
-            raise ParameterError(f"auto: default must be a method name, got {self.params['default']!r}")
-        self._check_float("alpha", 0.0, 1.0)
-        if not isinstance(self.params["allow_none"], bool):
-            raise ParameterError(f"auto: allow_none must be True or False, got {self.params['allow_none']!r}")
-        deep = self.params["deep"]
-        if not isinstance(deep, (bool, int, np.integer)) or (not isinstance(deep, bool) and deep < 1):
-            raise ParameterError(f"auto: deep must be True, False or a positive number of rows, got {deep!r}")
 
     def _candidates(self, notes: list) -> list:
         cands = self.params["candidates"]
