@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import registry, strategy
-from ..errors import InputError, ParameterError
+from ..errors import InputError
 from ..result import SampleResult
 from ..utils import check_seed
 from . import handoff, needs, stream
@@ -114,13 +114,9 @@ def sample_dask(ddf, target, method="smote", sampling_strategy="auto", random_st
                 fallback=True, check=None, gate="auto", majority_sample=None, progress=None, batch_rows=None,
                 **params) -> DaskResult:
     """``sample_minority`` for a Dask DataFrame (see the module notes)."""
-    from ..sampling import sample_minority
-
     started = time.perf_counter()
     check_seed(random_state)
-    if majority_sample is not None and (isinstance(majority_sample, bool) or not isinstance(majority_sample, (int, np.integer))
-                                        or majority_sample < 1):
-        raise ParameterError(f"majority_sample must be a positive integer, got {majority_sample!r}")
+    handoff.check_majority_sample(majority_sample)
     generator = registry.get(method)(**params)
     columns = list(ddf.columns)
     forced = [] if categorical is None else ([categorical] if isinstance(categorical, str) else list(categorical))
@@ -172,15 +168,11 @@ def sample_dask(ddf, target, method="smote", sampling_strategy="auto", random_st
         extra.append(pool)
     if need.k and n_other:
         extra.append(_nearest_on_workers(placed[~is_kept], schema, held, keep, need.k))
-    if extra:
-        held = pd.concat([held, *extra])
-        held = held[~held.index.duplicated(keep="first")].sort_index(kind="stable")
-    with handoff.schema_for(held, schema):
-        result = sample_minority(held, target, method, sampling_strategy, random_state, categorical=categorical,
-                                 fallback=fallback, check=check, gate=gate, **params)
-    if need.kind != needs.MINORITY:
-        result.warnings = [*result.warnings, f"dask {method}: {need.why}; {len(held) - (n_rows - n_other):,} of the "
-                                             f"{n_other:,} rows of the other classes were brought to the client"]
+    passes_seconds = time.perf_counter() - started
+    handed = handoff.generate(held, extra, schema, need, n_rows - n_other, n_other, ("dask", "brought to the client"),
+                              target, method, sampling_strategy, random_state, categorical=categorical,
+                              fallback=fallback, check=check, gate=gate, **params)
+    result, held = handed.result, handed.rows
     values = {f.name: getattr(result, f.name) for f in fields(SampleResult)}
     values["_original"] = None
     values["_removed_positions"] = np.asarray(result.removed_index, dtype=np.int64)
@@ -189,7 +181,8 @@ def sample_dask(ddf, target, method="smote", sampling_strategy="auto", random_st
     scale = {
         "backend": "dask", "rows_read": n_rows, "partitions": int(ddf.npartitions), "partition_offsets": offsets,
         "rows_per_partition": int(max(lengths) if lengths else 1), "need": need.to_dict(),
-        "rows_held": int(len(held)), "other_rows_held": int(len(held) - (n_rows - n_other)), "majority_sampled": int(sampled),
+        "rows_held": int(len(held)), "other_rows_held": handed.other_rows, "majority_sampled": int(sampled),
+        "seconds": {"passes": round(passes_seconds, 3), "generation": round(handed.seconds, 3)},
     }
     return DaskResult(**values, scale=scale, _frame=ddf, _n_rows=n_rows)
 

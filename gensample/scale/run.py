@@ -19,10 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .. import registry, strategy
-from ..errors import ParameterError
 from ..utils import check_seed
 from . import handoff, needs, stream
 from .progress import wanted
@@ -51,16 +49,12 @@ def sample_source(data, target, method="smote", sampling_strategy="auto", random
     progress : bool, optional
         Show progress on stderr (default: when stderr is a terminal).
     """
-    from ..sampling import sample_minority
-
     if isinstance(data, (str, Path)) and str(data).lower().endswith(_CSV):
         return _csv_in_memory(data, target, method, sampling_strategy, random_state, categorical=categorical,
                               fallback=fallback, check=check, gate=gate, **params)
     started = time.perf_counter()
     check_seed(random_state)
-    if majority_sample is not None and (isinstance(majority_sample, bool) or not isinstance(majority_sample, (int, np.integer))
-                                        or majority_sample < 1):
-        raise ParameterError(f"majority_sample must be a positive integer, got {majority_sample!r}")
+    handoff.check_majority_sample(majority_sample)
     generator = registry.get(method)(**params)  # unknown parameter names fail before any pass
     show = wanted(progress)
     source = Source(data, DEFAULT_BATCH_ROWS if batch_rows is None else batch_rows)
@@ -91,23 +85,17 @@ def sample_source(data, target, method="smote", sampling_strategy="auto", random
         codes = [schema.target.labels.index(lbl) for lbl in keep]
         extra.append(nearest_other_rows(source, schema, held, codes, need.k, keep, show))
         passes += 1
-    if extra:
-        held = pd.concat([held, *extra])
-        held = held[~held.index.duplicated(keep="first")].sort_index(kind="stable")
-    with handoff.schema_for(held, schema):
-        result = sample_minority(held, target, method, sampling_strategy, random_state, categorical=categorical,
-                                 fallback=fallback, check=check, gate=gate, **params)
-    notes = list(result.warnings)
-    if need.kind != needs.MINORITY:
-        note = (f"streamed {method}: {need.why}; {len(held) - (source.num_rows - n_other):,} of the {n_other:,} rows of the "
-                "other classes were held in memory")
-        notes.append(note)
-    result.warnings = notes
+    passes_seconds = time.perf_counter() - started
+    handed = handoff.generate(held, extra, schema, need, source.num_rows - n_other, n_other, ("streamed", "held in memory"),
+                              target, method, sampling_strategy, random_state, categorical=categorical,
+                              fallback=fallback, check=check, gate=gate, **params)
+    result = handed.result
     result.seconds = time.perf_counter() - started
     scale = {
         "backend": "stream", "rows_read": source.num_rows, "batch_rows": source.batch_rows, "passes": passes,
-        "need": need.to_dict(), "rows_held": int(len(held)), "other_rows_held": int(len(held) - (source.num_rows - n_other)),
+        "need": need.to_dict(), "rows_held": int(len(handed.rows)), "other_rows_held": handed.other_rows,
         "majority_sampled": int(sampled),
+        "seconds": {"passes": round(passes_seconds, 3), "generation": round(handed.seconds, 3)},
     }
     return StreamedResult.from_result(result, source, scale)
 
