@@ -329,7 +329,9 @@ def export(
             record = provenance_record(result, path, flag_synthetic)
             payload = json.dumps(record, indent=2, sort_keys=False, default=str).encode("utf-8")
             atomic_write(provenance_path(path), lambda tmp: tmp.write_bytes(payload), overwrite=True)
-    except ExportError:
+    except ExportError as exc:
+        if isinstance(exc.__cause__, PermissionError):  # say what to do, not only what failed
+            raise ExportError(f"{exc}; choose an output path in a folder you can write to") from exc.__cause__
         raise
     except OSError as exc:  # the temporary file could not even be created (read-only folder, full disk)
         raise ExportError(f"could not write {str(path)!r}: {exc.strerror or exc}; "

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import policy, registry, strategy
-from .checks import check_categorical, check_frame, check_size, check_target
+from .checks import check_bool, check_categorical, check_frame, check_size, check_target
 from .errors import ParameterError
 from .generators.base import Generator, GensampleWarning
 from .result import SampleResult
@@ -109,8 +109,8 @@ def sample_minority(
     check_frame(data)
     check_categorical(categorical)
     check_seed(random_state)
-    if not isinstance(fallback, bool):
-        raise ParameterError(f"fallback must be True or False, got {fallback!r}")
+    check_bool(fallback, "fallback")
+    fallback = bool(fallback)  # numpy's bool too
     from .scale.handoff import given_schema  # issue 13: the whole table's schema, for a streamed run
 
     schema = given_schema(data) or TableSchema.infer(data, target, categorical)
@@ -213,6 +213,8 @@ def _assemble(data: pd.DataFrame, schema: TableSchema, outcome: dict) -> pd.Data
             synthetic[name] = synthetic[name].astype(data[name].dtype)
     if not _has_default_index(synthetic):
         synthetic.index = pd.RangeIndex(len(synthetic))
+    if not synthetic.columns.equals(data.columns) or type(synthetic.columns) is not type(data.columns):
+        synthetic.columns = data.columns  # MultiIndex columns: concat flattened them to tuples
     return synthetic
 
 

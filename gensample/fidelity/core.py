@@ -113,6 +113,9 @@ def _check_args(real, synthetic, k, random_state, target=None) -> None:
             dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
             raise InputError(f"{name} has duplicated column names: {', '.join(dup)}; give each column its own name")
         _refuse_infinite(frame, name)
+    if len(synthetic) == 0:
+        raise InputError("there are no synthetic rows to check (synthetic is empty); "
+                         "pass the rows sample_minority made (result.synthetic)")
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ParameterError(f"k must be an integer >= 1, got {k!r}")
     if random_state is not None and (
