@@ -101,9 +101,13 @@ def _write_parquet(result, sink, flag, bar, sep=None) -> None:
             bar.update(batch.num_rows)
             start += n
         new = result.synthetic
-        if len(new):
-            writer.write_table(synthetic_table(new, schema, flag))
-            bar.update(len(new))
+        # In slices of a batch: the Arrow copy of the new rows is one batch, not all of them
+        # (with sampling_strategy="auto" the new rows are as many as the majority's).
+        step = max(1, int(source.batch_rows))
+        for lo in range(0, len(new), step):
+            part = new.iloc[lo:lo + step]
+            writer.write_table(synthetic_table(part, schema, flag))
+            bar.update(len(part))
 
 
 def synthetic_table(frame, schema, flag: bool):
