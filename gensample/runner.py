@@ -102,6 +102,28 @@ def check_finite(made: Generated, name: str) -> None:
         raise LibraryFailure(FloatingPointError(f"{name} produced non-finite values (training diverged)"))
 
 
+def check_codes(made: Generated, gen: Generator, schema: TableSchema) -> None:
+    """Category codes outside a column's categories are a bug in the method: PluginError naming it.
+
+    The schema would refuse them too when decoding (never clipping them into a category);
+    checking here names the method at fault.
+    """
+    if not made.categorical.size:
+        return
+    sizes = np.array([len(c.categories) for c in schema.categorical])
+    low, high = made.categorical.min(axis=0), made.categorical.max(axis=0)
+    bad = np.flatnonzero((low < 0) | (high >= sizes))
+    if len(bad):
+        spec = schema.categorical[int(bad[0])]
+        code = int(low[bad[0]]) if low[bad[0]] < 0 else int(high[bad[0]])
+        raise PluginError(
+            f"method {gen.name!r} ({type(gen).__module__}.{type(gen).__qualname__}) returned category code {code} "
+            f"for column {spec.name!r}, which has {len(spec.categories)} categories (codes 0..{len(spec.categories) - 1}); "
+            "this is a bug in the method: new rows must use the codes of observed categories",
+            method=gen.name,
+        )
+
+
 def run_generator(gen: Generator, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
     """Run ``gen`` on the rows of ``table`` it expects; positions in the result refer to ``table``.
 
@@ -120,6 +142,7 @@ def run_generator(gen: Generator, table: EncodedTable, plan: dict, rng: np.rando
         )
     made = invoke(gen, gen.generate, sub, plan, rng)
     check_finite(made, gen.name)
+    check_codes(made, gen, table.schema)
     if made.copied_from is not None:
         made.copied_from = rows[made.copied_from]
     if len(made.removed):
@@ -250,6 +273,7 @@ class Runner:
                 self.note(decision.message())
                 out.update(self.run(registry.get(decision.used)(), {code: n}, {code: decision}))
             return out
+        check_codes(made, gen, self.schema)
         return self._split(made, table, missing, plan, decisions, gen)
 
     def _split(self, made: Generated, table: EncodedTable, missing, plan: dict, decisions: dict, gen: Generator) -> dict:
