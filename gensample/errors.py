@@ -79,6 +79,15 @@ class ModelLoadError(GensampleError):
     """A saved generator cannot be loaded (missing files, untrusted pickle, bad checksum)."""
 
 
+class ReadWarning(UserWarning):
+    """``read_table`` read a file otherwise than its record or its look suggests, and says why.
+
+    Raised as a warning when a ``.provenance.json`` no longer matches its file (the dtypes
+    are then not applied), when a recorded dtype cannot be restored (the column stays as
+    read), or when a one-column CSV is read as semicolon-separated.
+    """
+
+
 def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """Names in ``choices`` that look like ``name``, best first (for 'did you mean')."""
     choices = list(choices)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .checks import check_path, check_size
-from .errors import ExportError, FileFormatError, GensampleError, InputError, ParameterError
+from .errors import ExportError, FileFormatError, GensampleError, InputError, ParameterError, ReadWarning
 from .utils import atomic_write, file_sha256, json_scalar, package_versions
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
@@ -161,9 +161,8 @@ def _refuse_duplicate_header(path: Path, frame: pd.DataFrame, kwargs: dict) -> N
 
 
 def _warn(message: str) -> None:
-    from .generators.base import GensampleWarning
-
-    warnings.warn(message, GensampleWarning, stacklevel=4)
+    # ReadWarning, not generators.base.GensampleWarning: io imports nothing from generators
+    warnings.warn(message, ReadWarning, stacklevel=4)
 
 
 def _provenance_dtypes(path: Path, digest: str) -> list | None:

@@ -389,7 +389,7 @@ def test_read_table_bom_is_stripped(tmp_path):
 
 def test_read_table_semicolon_separated(tmp_path):
     path = write(tmp_path / "in.csv", "a;b;y\n1,5;2;0\n3;4;1\n")
-    with pytest.warns(GensampleWarning, match="semicolon"):
+    with pytest.warns(errors.ReadWarning, match="semicolon"):
         frame = gs.read_table(path)
     assert list(frame.columns) == ["a", "b", "y"]
     assert frame["b"].tolist() == [2, 4]
@@ -420,7 +420,7 @@ def exported(tmp_path) -> Path:
 def test_fresh_provenance_restores_dtypes(tmp_path):
     path = exported(tmp_path)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", GensampleWarning)
+        warnings.simplefilter("error", errors.ReadWarning)
         frame = gs.read_table(path)
     assert frame["when"].dtype == "datetime64[ns]"
     assert isinstance(frame["c"].dtype, pd.CategoricalDtype)
@@ -432,7 +432,7 @@ def test_edited_csv_is_read_plainly_with_a_warning(tmp_path):
     frame["when"] = np.arange(len(frame)) * 0.5  # the user rewrote a column with floats
     frame.loc[:19, "c"] = "new value"             # and a category the record never saw
     frame.to_csv(path, index=False)
-    with pytest.warns(GensampleWarning, match="changed since"):
+    with pytest.warns(errors.ReadWarning, match="changed since"):
         back = gs.read_table(path)
     assert back["when"].dtype == np.float64        # not 1970-01-01 datetimes
     assert (back["c"].iloc[:20] == "new value").all()  # not NaN
@@ -449,7 +449,7 @@ def test_failed_restore_names_the_column(tmp_path):
         if col["name"] == "c":
             col["categories"] = ["x"]  # a record that no longer matches its own file's values
     prov.write_text(json.dumps(record))
-    with pytest.warns(GensampleWarning, match="column 'c'.*could not be restored"):
+    with pytest.warns(errors.ReadWarning, match="column 'c'.*could not be restored"):
         back = gs.read_table(path)
     assert back["c"].notna().all()
     assert back.attrs["gensample_source"]["dtypes_not_restored"] == ["c"]
@@ -726,3 +726,42 @@ def test_cli_bom_and_semicolon_inputs_succeed(tmp_path, capsys):
         assert list(out.columns) == ["a", "b", "c", "y"]
         assert (out["y"] == 1).sum() == N_MAJ
     capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> Path:
+    """A small arf model (fits in about a second), saved as `gensample fit` would."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=80), "b": rng.integers(0, 5, 80), "y": [0] * 50 + [1] * 30})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gen = gs.fit_generator(df, "y", "arf", random_state=0)
+    return gen.save(tmp_path_factory.mktemp("model") / "arf")
+
+
+@pytest.mark.parametrize("n, words", [
+    pytest.param("10000000000", ["memory", "--n"], id="huge"),
+    pytest.param("-5", ["--n", "non-negative"], id="negative"),
+])
+def test_cli_generate_bad_count(saved_model, tmp_path, capsys, n, words):
+    assert_user_error(capsys, words, "generate", saved_model, "--n", n, "--out", tmp_path / "g.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_generate_class_unknown(saved_model, tmp_path, capsys):
+    assert_user_error(capsys, ["--class", "not a fitted class"], "generate", saved_model, "--n", "3",
+                      "--class", "7", "--out", tmp_path / "g.csv")
+
+
+def test_size_guard_estimates_from_the_schema():
+    from gensample import checks
+    from gensample.schema import TableSchema
+
+    schema = TableSchema.infer(table(), "y")
+    per_row, csv_row = checks.estimate_row_bytes(schema)
+    assert per_row >= 8 * 4 * checks.WORK_COPIES and csv_row >= 4 * checks.CSV_CELL_BYTES
+    checks.check_size(schema, 1000, what="--n", memory=per_row * 1000, disk=csv_row * 1000, out="x.csv")
+    with pytest.raises(errors.SizeError, match=r"--n asks for 1,001 new rows.*memory.*fewer"):
+        checks.check_size(schema, 1001, what="--n", memory=per_row * 1000, shrink="ask for fewer rows")
+    with pytest.raises(errors.SizeError, match=r"on disk.*free in"):
+        checks.check_size(schema, 1001, what="--n", memory=1 << 60, disk=csv_row * 1000, out="x.csv")
