@@ -76,8 +76,9 @@ class CTGANGenerator(glue.TargetsMixin, DeepGenerator):
     transformer_rows : int, default 5000
         Rows each continuous column's Gaussian mixture is fitted on (a random subsample).
     fit_on : {"minority", "all"}, default "minority"
-    verbose, device, min_rows
-        See :class:`gensample.generators.wgan_gp.WGANGP`.
+    verbose, device, min_rows, threads, time_limit
+        See :class:`gensample.generators.wgan_gp.WGANGP` (``time_limit`` is checked at every
+        training step and while the Gaussian mixtures are fitted).
     """
 
     name = "ctgan"

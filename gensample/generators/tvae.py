@@ -36,7 +36,7 @@ class TVAEGenerator(glue.TargetsMixin, DeepGenerator):
         standard normal prior (ctgan's ``TVAE.sample``). Measured on the planted table
         (benchmarks/DEEP_TRAINING.md): detection AUC lower in 3 of 3 cells (0.80 / 0.77 /
         0.75 against 0.84 / 0.78 / 0.84), dependency gap lower in 2 of 3.
-    transformer_rows, fit_on, verbose, device, min_rows
+    transformer_rows, fit_on, verbose, device, min_rows, threads, time_limit
         As :class:`CTGANGenerator`.
     """
 

@@ -103,6 +103,11 @@ class WGANGP(DeepGenerator):
     threads : int or None, default 1
         torch CPU threads while training and sampling (restored afterwards); None leaves
         torch's setting alone.
+    time_limit : float or None, default None
+        Seconds the fit may take (every class's model together). Checked at every training
+        step: past it, training stops, the model is not used and the classes are made by
+        SMOTE, recorded as a ``"training-failed"`` decision that says so (``fallback=False``:
+        GenerationError). Every deep method takes it.
     """
 
     name = "wgan-gp"
