@@ -10,7 +10,6 @@ dtype, which ``read_table`` uses to read a CSV back with the dtypes it was writt
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -172,11 +171,13 @@ def _provenance_dtypes(path: Path, digest: str) -> list | None:
         return None
     try:
         record = json.loads(prov.read_text(encoding="utf-8"))
-        output = record["output"]
-        cols, recorded = output["columns"], output.get("sha256")
-    except (OSError, ValueError, KeyError, TypeError):
-        _warn(f"{str(prov)!r} is not a readable provenance record; {str(path)!r} is read without its dtypes")
+    except (OSError, ValueError) as exc:
+        _warn(f"{str(prov)!r} is not a readable provenance record ({exc}); {str(path)!r} is read without its dtypes")
         return None
+    output = record.get("output") if isinstance(record, dict) else None
+    if not isinstance(output, dict) or "columns" not in output:
+        return None  # a record without dtypes (e.g. `gensample generate`'s): nothing to restore
+    cols, recorded = output["columns"], output.get("sha256")
     if recorded != digest:
         # The file changed since export wrote it: its old dtypes may no longer fit (a float
         # column read as datetimes, a new category value turned into NaN), so read plainly.

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import registry
-from ..errors import EvaluationError, ExportError, InputError, ParameterError
+from ..errors import EvaluationError, ExportError, ParameterError
 from ..schema import TableSchema, _json_scalar
 from . import metrics as M
 from .backends import check_backend, run_grid
