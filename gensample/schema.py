@@ -84,21 +84,28 @@ class ColumnSpec:
     @property
     def wide(self) -> bool:
         """An integer column with values beyond 2**53 (its range is then kept as exact ints)."""
-        return (self.kind == INTEGER and isinstance(self.minimum, int) and isinstance(self.maximum, int)
+        # By magnitude, not by type: a range read back as floats (an older model card) still
+        # decodes through the offsets it was encoded with, if not to the last unit.
+        return (self.kind == INTEGER and self.minimum is not None and self.maximum is not None
                 and max(abs(self.minimum), abs(self.maximum)) > EXACT_FLOAT_INT)
 
     @property
     def offset(self) -> int:
-        """The exact integer subtracted before encoding: the minimum of a wide column whose
-        values span at most 2**53 (every offset is then exact in float64), else 0."""
-        if self.wide and self.maximum - self.minimum <= EXACT_FLOAT_INT:
-            return self.minimum
+        """The exact integer subtracted before encoding (0 unless the column is wide and exact).
+
+        The float64 nearest the minimum, as an int: the same whether the range was kept as
+        exact ints or read back as floats, so a model card that stored floats still decodes
+        through the offsets its model was trained on.
+        """
+        if self.wide and self.exact:
+            return int(float(self.minimum))
         return 0
 
     @property
     def exact(self) -> bool:
         """Whether float64 arithmetic on the encoded column gives exact values back."""
-        return not self.wide or self.maximum - self.minimum <= EXACT_FLOAT_INT
+        # Half a unit of the minimum's float is added by rounding the offset base.
+        return not self.wide or int(self.maximum) - int(self.minimum) <= EXACT_FLOAT_INT // 2
 
     def to_dict(self) -> dict:
         """A JSON-safe description (used in provenance records and model cards)."""
@@ -501,43 +508,50 @@ def _int_values(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=wide)
 
 
-def _as_unsigned(values: np.ndarray) -> np.ndarray:
-    """int64 -> uint64 keeping the order (the sign bit flipped), so differences never overflow."""
+def _is_unsigned(dtype) -> bool:
+    return (dtype.kind if isinstance(dtype, np.dtype) else dtype.numpy_dtype.kind) == "u"
+
+
+def _ordered_bits(values: np.ndarray) -> np.ndarray:
+    """Integers as uint64 in the same order (int64: sign bit flipped): differences wrap, never overflow."""
     if values.dtype == np.uint64:
         return values
     return values.astype(np.int64).view(np.uint64) ^ np.uint64(1 << 63)
+
+
+def _ordered_base(base: int, unsigned: bool) -> np.uint64:
+    """``base`` in the domain of :func:`_ordered_bits`, modulo 2**64 (the base may be 2**64)."""
+    return np.uint64((base if unsigned else base + (1 << 63)) % (1 << 64))
 
 
 def _encode_wide(series: pd.Series, base: int) -> np.ndarray:
     """``value - base`` of every cell as float64, computed in integer arithmetic (NaN when missing).
 
     Exact when the difference is at most 2**53 (every cell of the rows the schema was built
-    from); rows from elsewhere (a fidelity report's synthetic rows) get the nearest float.
+    from); cells far outside the range (rows made elsewhere, scored by a fidelity report) get
+    the nearest float.
     """
     missing = series.isna().to_numpy()
     out = np.full(len(series), np.nan)
     if missing.all():
         return out
-    unsigned = series.dtype.kind == "u" if isinstance(series.dtype, np.dtype) else series.dtype.numpy_dtype.kind == "u"
-    u = _as_unsigned(_int_values(series[~missing]))
-    ub = np.uint64(base if unsigned else base + (1 << 63))
-    above = u >= ub
-    diff = np.empty(len(u))
-    diff[above] = (u[above] - ub).astype(np.float64)
-    diff[~above] = -((ub - u[~above]).astype(np.float64))
-    out[~missing] = diff
+    unsigned = _is_unsigned(series.dtype)
+    u = _ordered_bits(_int_values(series[~missing]))
+    ub = _ordered_base(base, unsigned)
+    exact = (u - ub).view(np.int64).astype(np.float64)  # wraps modulo 2**64: right while |diff| < 2**63
+    approx = u.astype(np.float64) - float(ub)
+    out[~missing] = np.where(np.abs(approx) < 2.0**62, exact, approx)
     return out
 
 
 def _decode_wide(values: np.ndarray, spec: ColumnSpec) -> np.ndarray:
     """Whole offsets (already rounded) back to exact integers in ``[minimum, maximum]``, int64 or uint64."""
     base = spec.offset
-    unsigned = (spec.dtype.kind if isinstance(spec.dtype, np.dtype) else spec.dtype.numpy_dtype.kind) == "u"
-    span = spec.maximum - spec.minimum  # at most 2**53: exact as a float
-    off = np.clip(values, 0.0, float(span)).astype(np.uint64)
-    if unsigned:
-        return off + np.uint64(base)
-    return ((off + np.uint64(base + (1 << 63))) ^ np.uint64(1 << 63)).view(np.int64)
+    unsigned = _is_unsigned(spec.dtype)
+    lo, hi = int(spec.minimum) - base, int(spec.maximum) - base  # both within 2**53: exact as floats
+    off = np.clip(values, float(lo), float(hi)).astype(np.int64).view(np.uint64)
+    bits = off + _ordered_base(base, unsigned)  # modulo 2**64, like the encoding
+    return bits if unsigned else (bits ^ np.uint64(1 << 63)).view(np.int64)
 
 
 def _encode_categorical(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
