@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import persistence, policy, registry, strategy
+from .checks import check_categorical, check_target
 from .errors import GensampleError, ModelLoadError, ParameterError
 from .generators._deep import DeepGenerator
 from .generators.base import GensampleWarning
@@ -67,6 +68,8 @@ def fit_generator(
     **params
         The method's parameters, e.g. ``epochs=300``, ``fit_on="all"``.
     """
+    check_target(target)
+    check_categorical(categorical)
     check_seed(random_state)
     if not isinstance(fallback, bool):
         raise ParameterError(f"fallback must be True or False, got {fallback!r}")

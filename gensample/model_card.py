@@ -28,11 +28,14 @@ from .schema_json import _bad, _fields, _scalar, schema_from_json
 __all__ = ["CardFacts", "check_arrays", "check_card", "check_tensors"]
 
 REQUIRED = ("format", "format_version", "method", "params", "classes", "trained_on", "schema", "models", "files")
-OPTIONAL = ("fit_on", "min_rows", "random_state", "contains_real_rows", "fidelity", "versions", "created")
+OPTIONAL = ("fit_on", "min_rows", "random_state", "contains_real_rows", "missing_patterns", "fidelity", "versions",
+            "created")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 #: Largest width, row count or class count a card may state: far above any real model, low
 #: enough that a hostile number cannot make numpy or torch allocate without bound.
 _MAX_SIZE = 1 << 24
+#: Largest row count (rows planned, rows trained on): tables beyond memory are allowed (issue 13).
+_MAX_ROWS = 2**53
 
 
 @dataclass
@@ -43,6 +46,7 @@ class CardFacts:
     cls: type
     deep_codes: list  # classes the method's own models serve
     fallback_codes: list  # classes the SMOTE family serves from saved real rows
+    missing_patterns: list | None = None  # classes with saved missing-cell patterns (None: not recorded)
 
 
 def _int(value, where: str, lo: int = 0, hi: int = _MAX_SIZE) -> int:
@@ -74,7 +78,7 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
     """
     from .generators._deep import DeepGenerator
 
-    _fields(card, "(top level)", REQUIRED, OPTIONAL)
+    _fields(card, "", REQUIRED, OPTIONAL)
     method = card["method"]
     if not isinstance(method, str):
         raise _bad("method", f"must be a method name, got {method!r}")
@@ -96,7 +100,7 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
         _fields(t, f"trained_on[{i}]", ("label", "rows"))
         if not _same(t["label"], labels[i]):
             raise _bad(f"trained_on[{i}].label", f"is {t['label']!r}, but schema.target.labels[{i}] is {labels[i]!r}")
-        if _int(t["rows"], f"trained_on[{i}].rows") != counts[i]:
+        if _int(t["rows"], f"trained_on[{i}].rows", 0, _MAX_ROWS) != counts[i]:
             raise _bad(f"trained_on[{i}].rows", f"is {t['rows']}, but schema.target.counts[{i}] is {counts[i]}")
 
     classes = card["classes"]
@@ -112,7 +116,7 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
         seen.add(code)
         if not _same(c["label"], labels[code]):
             raise _bad(f"{where}.label", f"is {c['label']!r}, but class code {code} is {labels[code]!r}")
-        _int(c["rows_planned"], f"{where}.rows_planned")
+        _int(c["rows_planned"], f"{where}.rows_planned", 0, _MAX_ROWS)
         used, why = c["method_used"], c["fallback"]
         if used == method:
             if why is not None:
@@ -130,17 +134,25 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
         raise _bad("models", "must be a list")
     covered: list = []
     for i, item in enumerate(models):
-        covered += _check_model_item(item, f"models[{i}]", schema, cls, deep)
+        # A model of the whole table (fit_on="all") has every class as a condition; it serves those in ``deep``.
+        covered += [c for c in _check_model_item(item, f"models[{i}]", schema, cls) if c in deep]
     if sorted(covered) != sorted(deep):
         raise _bad("models", f"must hold one model for each class served by {method} (codes {sorted(deep)}), got {sorted(covered)}")
 
-    _check_files(card["files"], files_allowed, cls, models, bool(fallback))
+    patterns = card.get("missing_patterns")  # absent in cards written before it was added
+    if patterns is not None:
+        if not isinstance(patterns, list) or sorted(set(patterns)) != patterns:
+            raise _bad("missing_patterns", "must list class codes in increasing order")
+        for j, c in enumerate(patterns):
+            if isinstance(c, bool) or c not in deep + fallback:
+                raise _bad(f"missing_patterns[{j}]", f"{c!r} is not a fitted class's code")
+    _check_files(card["files"], files_allowed, cls, models, bool(fallback) or bool(patterns))
     if "fit_on" in card and card["fit_on"] != card["params"].get("fit_on"):
         raise _bad("fit_on", f"is {card['fit_on']!r}, but params.fit_on is {card['params'].get('fit_on')!r}")
     if "min_rows" in card:
         _int(card["min_rows"], "min_rows")
     if "random_state" in card and card["random_state"] is not None:
-        _int(card["random_state"], "random_state", 0, 2**63)
+        _int(card["random_state"], "random_state", 0, 2**63 - 1)
     if "contains_real_rows" in card and _bool(card["contains_real_rows"], "contains_real_rows") != bool(fallback):
         raise _bad("contains_real_rows", f"must be {str(bool(fallback)).lower()}: "
                    f"{len(fallback)} class(es) are served from saved real rows")
@@ -154,22 +166,22 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
             _dt.datetime.fromisoformat(card["created"])
         except (TypeError, ValueError):
             raise _bad("created", f"must be an ISO date and time, got {card['created']!r}") from None
-    return CardFacts(schema, cls, deep, fallback)
+    return CardFacts(schema, cls, deep, fallback, patterns)
 
 
 def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _check_model_item(item, where: str, schema: TableSchema, cls, deep: list) -> list:
+def _check_model_item(item, where: str, schema: TableSchema, cls) -> list:
     _fields(item, where, ("key", "layout", "classes", "conditional", "info"), ("config", "constant"))
     key = item["key"]
     codes = item["classes"]
     if not isinstance(codes, list) or not codes:
         raise _bad(f"{where}.classes", "must list the class codes the model serves")
+    n = len(schema.target.labels)
     for j, c in enumerate(codes):
-        if c not in deep or isinstance(c, bool):
-            raise _bad(f"{where}.classes[{j}]", f"{c!r} is not a class served by {cls.name} (codes {deep})")
+        _int(c, f"{where}.classes[{j}]", 0, n - 1)
     if len(set(codes)) != len(codes):
         raise _bad(f"{where}.classes", "repeats a class code")
     if key != "all" and (key != codes[0] or isinstance(key, bool) or len(codes) != 1):
@@ -240,7 +252,7 @@ def _check_values(values: list, where: str, schema: TableSchema, source: str, j:
         raise _bad(where, "must be distinct values in increasing order")
 
 
-def _check_files(files, allowed: tuple, cls, models: list, has_fallback: bool) -> None:
+def _check_files(files, allowed: tuple, cls, models: list, has_arrays: bool) -> None:
     from .persistence import ARRAYS, PICKLE, WEIGHTS
 
     if not isinstance(files, dict):
@@ -264,8 +276,9 @@ def _check_files(files, allowed: tuple, cls, models: list, has_fallback: bool) -
         raise _bad("files", f"does not list {own}, which holds {cls.name}'s fitted models")
     if not fitted and own in files:
         raise _bad("files", f"lists {own}, but every model is constant")
-    if has_fallback and ARRAYS not in files:
-        raise _bad("files", f"does not list {ARRAYS}, which holds the real rows of the classes the SMOTE family serves")
+    if has_arrays and ARRAYS not in files:
+        raise _bad("files", f"does not list {ARRAYS}, which holds missing-cell patterns or the real rows of "
+                   "the classes the SMOTE family serves")
 
 
 def check_arrays(arrays: dict, facts: CardFacts) -> None:
@@ -281,8 +294,15 @@ def check_arrays(arrays: dict, facts: CardFacts) -> None:
     for name in arrays:
         if name not in expected:
             raise ModelLoadError(f"arrays.safetensors holds {name!r}, which no class of model.json uses; save the generator again")
+    if facts.missing_patterns is not None:
+        needed |= {f"missing/{c}" for c in facts.missing_patterns}
+        expected = {n for n in expected if not n.startswith("missing/")} | {f"missing/{c}" for c in facts.missing_patterns}
+    for name in arrays:
+        if name not in expected:
+            raise ModelLoadError(f"arrays.safetensors holds {name!r}, which model.json's missing_patterns does not list; "
+                                 "save the generator again")
     for name in sorted(needed - set(arrays)):
-        raise ModelLoadError(f"arrays.safetensors lacks {name!r}, which the SMOTE-family class needs; save the generator again")
+        raise ModelLoadError(f"arrays.safetensors lacks {name!r}, which model.json's classes need; save the generator again")
 
     def shape(name, dtype, cols):
         a = arrays[name]

@@ -12,11 +12,21 @@ A saved generator is a folder:
 ``model.pkl``
     Methods whose library only pickles (``ctgan``, ``copulagan``, ``tvae``,
     ``gaussian-copula``). Unpickling runs code chosen by whoever wrote the file (SDV issue
-    2874), so :func:`load` refuses it unless ``trust=True`` and then only after the file's
-    SHA-256 matches the one written in ``model.json`` at save time.
+    2874), so :func:`load` refuses it unless ``trust=True``.
 ``arrays.safetensors``
     Missing-cell patterns of the classes, and the real rows of any class that the SMOTE family
     serves (interpolation needs them). ``model.json`` says so under ``contains_real_rows``.
+
+Integrity. :func:`save` writes into a temporary folder beside the target and renames it into
+place, so the target holds the old model or the new one, never a mixture. It returns the
+SHA-256 of ``model.json`` (:class:`SavedModel`), and ``model.json`` lists every other file's
+SHA-256: that one digest, kept by the user and given back to :func:`load` (``sha256=``), is
+checked before anything in the folder is parsed or unpickled, and proves the folder is the one
+saved. The digests inside the folder alone catch accidental damage only (whoever can rewrite a
+file can rewrite the card), which loading a pickle without ``sha256`` says (IntegrityWarning).
+Every field of the card is checked against the others and against the saved arrays' shapes
+(:mod:`gensample.model_card`) before any network is built. Each file is read once and parsed
+from the bytes whose digest was checked.
 
 Loading never executes code from the folder unless ``trust=True`` is given for a pickle. The
 :class:`~gensample.fitted.FittedGenerator` itself is assembled in :mod:`gensample.fitted`.
@@ -40,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from . import model_card
+from .checks import check_path
 from .errors import ExportError, GensampleError, ModelLoadError, ParameterError
 from .generators._deep import Layout
 from .schema_json import schema_from_json, schema_to_json
@@ -92,7 +103,9 @@ def save(fitted, folder: str | os.PathLike | None = None, overwrite: bool = Fals
     ExportError
         The folder exists and holds files (unless ``overwrite``), is a file, or cannot be written.
     """
-    folder = Path(folder) if folder is not None else Path(MODELS_DIR) / fitted.method
+    folder = check_path(folder, "folder") if folder is not None else Path(MODELS_DIR) / fitted.method
+    if not isinstance(overwrite, bool):
+        raise ParameterError(f"overwrite must be True or False, got {overwrite!r}")
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} exists and is not a folder; choose another --out")
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:
@@ -272,6 +285,7 @@ def _write_folder(fitted, folder: Path) -> str:
         "models": models,
         "files": files,
         "contains_real_rows": bool(fitted.fallback_rows),
+        "missing_patterns": sorted(int(c) for c in fitted.missing),
         "fidelity": _json_safe(fitted.fidelity) if fitted.fidelity is not None else None,
         "versions": fitted.versions,
         "created": fitted.created,
@@ -343,8 +357,7 @@ def load(folder: str | os.PathLike, trust: bool = False, device: str | None = No
     ParameterError
         ``trust``, ``device`` or ``sha256`` of the wrong type or value.
     """
-    if isinstance(folder, bytes) or not isinstance(folder, (str, os.PathLike)):
-        raise ParameterError(f"folder must be a path (str or pathlib.Path), got {type(folder).__name__}")
+    folder = check_path(folder, "folder")
     if not isinstance(trust, bool):
         raise ParameterError(f"trust must be True or False, got {trust!r}")
     if device is not None and device not in DEVICES:
@@ -377,6 +390,10 @@ def load(folder: str | os.PathLike, trust: bool = False, device: str | None = No
         )
     try:
         state = _from_card(folder, card, trust, device, expected is not None)
+    except ModelLoadError as exc:
+        if str(exc).startswith((CARD, WEIGHTS, ARRAYS)):  # the card checks name files, not folders
+            raise ModelLoadError(f"{folder}{os.sep}{exc}") from None
+        raise
     except GensampleError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:

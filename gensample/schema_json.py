@@ -91,14 +91,15 @@ def _number(value, where: str) -> float:
 
 
 def _fields(d, where: str, required: tuple, optional: tuple = ()) -> dict:
+    """``d`` as an object with the ``required`` keys and no key outside ``optional`` (``where`` "": top level)."""
     if not isinstance(d, dict):
-        raise _bad(where, f"must be an object, got {type(d).__name__}")
+        raise _bad(where or "(top level)", f"must be an object, got {type(d).__name__}")
     missing = [k for k in required if k not in d]
     if missing:
-        raise _bad(f"{where}.{missing[0]}", "is missing")
+        raise _bad(f"{where}.{missing[0]}" if where else missing[0], "is missing")
     extra = [k for k in d if k not in required and k not in optional]
     if extra:
-        raise _bad(f"{where}.{extra[0]}", "is not a field gensample writes")
+        raise _bad(f"{where}.{extra[0]}" if where else str(extra[0]), "is not a field gensample writes")
     return d
 
 
@@ -172,6 +173,8 @@ def _dtype_fits_kind(kind: str, dtype) -> bool:
 def _value_fits(value, dtype) -> bool:
     """Whether ``value`` is a value a column of ``dtype`` holds exactly (as infer recorded it)."""
     if isinstance(dtype, pd.CategoricalDtype):
+        if dtype.categories is None:
+            return False
         return dtype.categories.get_indexer(pd.Index([value], dtype=object))[0] >= 0
     if pd.api.types.is_bool_dtype(dtype):
         return isinstance(value, bool)

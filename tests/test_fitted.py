@@ -13,6 +13,7 @@ import pytest
 import gensample
 from gensample.cli import main
 from gensample.errors import ExportError, ModelLoadError, ParameterError
+from gensample.persistence import IntegrityWarning
 
 from .conftest import make_mixed, make_numeric
 
@@ -106,7 +107,7 @@ def test_pickled_methods_need_trust_and_round_trip_with_it(method, tmp_path):
     folder = gen.save(tmp_path / method)
     with pytest.raises(ModelLoadError, match="trust=True"):
         gensample.load_generator(folder)
-    loaded = gensample.load_generator(folder, trust=True)
+    loaded = gensample.load_generator(folder, trust=True, sha256=folder.sha256)
     pd.testing.assert_frame_equal(loaded.sample(50, random_state=3), gen.sample(50, random_state=3))
 
 
@@ -127,14 +128,14 @@ def test_fallback_classes_are_recorded_saved_and_reloaded(tmp_path):
 
 def test_crafted_malicious_pickle_never_runs(tmp_path):
     data = make_numeric(n=300, minority=60)
-    folder = fit(data, "label", "gaussian-copula", min_rows=10).save(tmp_path / "gc")
+    folder = saved = fit(data, "label", "gaussian-copula", min_rows=10).save(tmp_path / "gc")
     marker = tmp_path / "PWNED"
     (folder / "model.pkl").write_bytes(pickle.dumps({"1": Boom(marker)}))
     # Without trust: refused before reading the file.
     with pytest.raises(ModelLoadError, match="trust"):
         gensample.load_generator(folder)
     # With trust: the SHA-256 written at save time no longer matches.
-    with pytest.raises(ModelLoadError, match="SHA-256"):
+    with pytest.raises(ModelLoadError, match="SHA-256"), pytest.warns(IntegrityWarning):
         gensample.load_generator(folder, trust=True)
     assert not marker.exists()
     # An attacker who also rewrites the checksum still cannot get past trust=False.
@@ -145,6 +146,9 @@ def test_crafted_malicious_pickle_never_runs(tmp_path):
     (folder / "model.json").write_text(json.dumps(card))
     with pytest.raises(ModelLoadError, match="trust"):
         gensample.load_generator(folder)
+    # ... nor past the digest save() returned (tests/test_model_integrity.py has the full case).
+    with pytest.raises(ModelLoadError, match="not the model"):
+        gensample.load_generator(folder, trust=True, sha256=saved.sha256)
     assert not marker.exists()
 
 
@@ -204,7 +208,7 @@ def test_cli_generate_refuses_pickles_without_trust(tmp_path, capsys):
     out = tmp_path / "rows.csv"
     assert main(["generate", str(folder), "--n", "10", "--out", str(out)]) == 2
     assert "--trust" in capsys.readouterr().err and not out.exists()
-    assert main(["generate", str(folder), "--n", "10", "--out", str(out), "--trust"]) == 0
+    assert main(["generate", str(folder), "--n", "10", "--out", str(out), "--trust", "--sha256", folder.sha256]) == 0
     assert len(pd.read_csv(out)) == 10
 
 
