@@ -495,8 +495,11 @@ def _encode_numeric(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
         return out
     if spec.kind == BOOLEAN:
         return series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan) if series.dtype == bool else series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-    if spec.kind == INTEGER and spec.wide and pd.api.types.is_integer_dtype(series.dtype):
-        return _encode_wide(series, spec.offset)
+    if spec.kind == INTEGER and spec.offset:
+        if pd.api.types.is_integer_dtype(series.dtype):
+            return _encode_wide(series, spec.offset)
+        # Not integers (rows from elsewhere, e.g. a fidelity report's): the same offsets, as floats.
+        return series.to_numpy(dtype=np.float64, na_value=np.nan) - float(spec.offset)
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
