@@ -84,10 +84,11 @@ def _bad(where: str, what: str) -> ModelLoadError:
     return ModelLoadError(f"model.json field {where} {what}; the card is broken or was edited: save the generator again")
 
 
-def _number(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+def _number(value, where: str):
+    """A finite number as written: an int stays an int (wide integer ranges are kept exact)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not np.isfinite(value)):
         raise _bad(where, f"must be a finite number, got {value!r}")
-    return float(value)
+    return value
 
 
 def _fields(d, where: str, required: tuple, optional: tuple = ()) -> dict:
@@ -199,7 +200,7 @@ def _column_from(c, where: str) -> ColumnSpec:
     dtype = _dtype_from(c["dtype"], f"{where}.dtype")
     if not _dtype_fits_kind(kind, dtype):
         raise _bad(f"{where}.dtype", f"{dtype} cannot hold a {kind} column")
-    rate = _number(c["missing_rate"], f"{where}.missing_rate")
+    rate = float(_number(c["missing_rate"], f"{where}.missing_rate"))
     if not 0.0 <= rate <= 1.0 or (kind == EMPTY) != (rate == 1.0):
         raise _bad(f"{where}.missing_rate", f"{rate!r} does not fit a {kind} column (0 to 1; 1 only for an empty one)")
     if rate > 0 and (_numpy_int(dtype) or dtype == np.bool_):
@@ -229,8 +230,9 @@ def _column_from(c, where: str) -> ColumnSpec:
             base = dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype
             info = np.iinfo(base)
             for v, field_ in ((lo, "minimum"), (hi, "maximum")):
-                # float(info.max) rounds up to 2**63: compare below it, not at it.
-                if v != np.floor(v) or not float(info.min) <= v < float(info.max) + 1:
+                # An int is compared exactly; float(info.max) rounds up to 2**63: compare below it.
+                whole = isinstance(v, int) or v == np.floor(v)
+                if not whole or not (info.min <= v <= info.max if isinstance(v, int) else info.min <= v < float(info.max) + 1):
                     raise _bad(f"{where}.{field_}", f"{v!r} is not a whole number a {dtype} column holds")
         if kind == BOOLEAN and (lo, hi) != (0.0, 1.0):
             raise _bad(f"{where}.minimum", "and maximum of a boolean column must be 0 and 1")
