@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
         print(f"error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
         return EXIT_USER_ERROR
+    except MemoryError:
+        # The size guards (gensample.checks.check_size) estimate before allocating; this is
+        # the backstop when an estimate fell short.
+        print(f"error: gensample {args.command} ran out of memory; ask for fewer rows (--strategy, --n) "
+              "or use a smaller table", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -58,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
 def _one_line(exc: BaseException) -> str:
     """The error's message on one line (a multi-line message would read as several errors)."""
     return " ".join(str(exc).split())
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line on stderr and exit code 2.
+
+    argparse prints the whole usage block before its message; the promise of the command is
+    one line per user error, so the line names the command's ``--help`` instead.
+    """
+
+    def error(self, message: str):  # noqa: D102  (argparse's hook)
+        print(f"error: {self.prog}: {' '.join(message.split())}; see `{self.prog} --help`", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -72,7 +90,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         one-line help in ``gensample --help`` and nothing else, so that ``gensample --help``
         and ``gensample methods`` answer without importing them. None builds every command.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gensample",
         description="Synthetic minority rows for imbalanced tables: generate, check, compare, export.",
     )
