@@ -552,10 +552,15 @@ def test_fit_generator_bad_input(args, error, words):
     expect(error, words, gs.fit_generator, *args(), **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason="needs gensample.checks.check_target(target) at the top of "
-                                       "fitted.fit_generator (file owned by another helper; see issue 14 note)")
+@pytest.mark.xfail(strict=True, reason="needs gensample.checks.check_frame(data) beside check_target in "
+                                       "fitted.fit_generator (another helper's file); today: 'got DataFrame'")
+def test_fit_generator_dask_frame_says_compute():
+    dd = pytest.importorskip("dask.dataframe")
+    expect(errors.InputError, ["dask", ".compute()"], gs.fit_generator, dd.from_pandas(table(), npartitions=2), "y", "arf")
+
+
 def test_fit_generator_target_list():
-    expect(errors.ParameterError, ["target"], gs.fit_generator, table(), ["y"], "arf")
+    expect(errors.ParameterError, ["target", "target='y'"], gs.fit_generator, table(), ["y"], "arf")
 
 
 # ====================================================================== GenerativeOverSampler (sklearn conventions)
