@@ -3,7 +3,9 @@
 Writes seeded synthetic tables (1 % minority; numeric, or mixed with 10 text columns) under
 --dir, then for each: (1) a plain pyarrow read-and-write copy, (2) ``gensample sample``
 streaming SMOTE, (3) optionally the same through Dask on a local cluster of 2 workers. Each
-runs in its own process; peak RSS is polled with psutil every 20 ms. Prints a Markdown table.
+runs in its own process; peak RSS is polled with psutil every 20 ms, CPU seconds (user + system)
+are read from the children's rusage, and the passes/generation split from the provenance record.
+Prints a Markdown table.
 
     nice -n 10 python benchmarks/bench_scale.py --rows 1000000 --cols 30 --kinds numeric,mixed
 """
@@ -25,6 +27,14 @@ f = pq.ParquetFile(src)
 with pq.ParquetWriter(dst, f.schema_arrow) as w:
     for b in f.iter_batches(batch_size=131072):
         w.write_batch(b)
+"""
+
+# The same job with the table loaded: what the streamed path is measured against besides the copy.
+IN_MEMORY = """
+import sys, gensample
+src, dst = sys.argv[1], sys.argv[2]
+result = gensample.sample_minority(gensample.read_table(src), "y", random_state=0)
+gensample.export(result, dst, overwrite=True)
 """
 
 
@@ -52,9 +62,17 @@ def write_table(path: Path, rows: int, cols: int, kind: str, seed: int = 0) -> N
     writer.close()
 
 
-def measured(cmd: list[str]) -> tuple[float, int]:
+def measured(cmd: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes, polled) and CPU seconds (user + system) of ``cmd``.
+
+    CPU seconds say more than wall time on a shared machine: they do not count the time the
+    process waited for a core.
+    """
+    import resource
+
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -64,9 +82,26 @@ def measured(cmd: list[str]) -> tuple[float, int]:
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.02)
+    wall = time.perf_counter() - start
     if proc.returncode:
         raise RuntimeError(proc.stderr.read().decode()[-2000:])
-    return time.perf_counter() - start, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak, cpu
+
+
+def phases(out: Path) -> str:
+    """Passes and generation seconds, and new rows, from the run's provenance record.
+
+    The rest of the run's time is the interpreter's start and imports and the export.
+    """
+    import json
+
+    record = json.loads(Path(str(out) + ".provenance.json").read_text())
+    secs = (record.get("scale") or {}).get("seconds")  # absent in memory and in records made before it was added
+    split = f"{secs['passes']:.1f} / {secs['generation']:.1f}" if secs else "-"
+    rows = (record.get("output") or {}).get("synthetic_rows")
+    return f"{split} | {rows:,}" if isinstance(rows, int) else f"{split} | -"
 
 
 def main() -> None:
@@ -76,29 +111,42 @@ def main() -> None:
     ap.add_argument("--kinds", default="numeric,mixed")
     ap.add_argument("--dask", action="store_true", help="also run --backend dask (local cluster, 2 workers)")
     ap.add_argument("--dir", default="benchmarks/out/scale")
+    ap.add_argument("--in-memory", action="store_true",
+                    help="also run the same SMOTE on the loaded table (read_table, sample_minority, export)")
+    ap.add_argument("--keep", action="store_true", help="keep the outputs (the input tables are always kept)")
     args = ap.parse_args()
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    print("| table | rows x cols | plain copy s / peak MiB | gensample smote s / peak MiB | time ratio |")
-    print("|---|---|---|---|---|")
+    print("| table | rows x cols | plain copy s / CPU s / peak MiB | gensample smote s / CPU s / peak MiB "
+          "| time ratio / CPU ratio | passes s / generation s | new rows |")
+    print("|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
         src = folder / f"{kind}-{args.rows}x{args.cols}.parquet"
         if not src.exists():
             write_table(src, args.rows, args.cols, kind)
-        outs = [folder / "copy.parquet", folder / "aug.parquet", folder / "aug-dask.parquet"]
+        outs = [folder / "copy.parquet", folder / "aug.parquet", folder / "aug-dask.parquet", folder / "aug-mem.parquet"]
         for o in outs:
             for p in (o, Path(str(o) + ".provenance.json")):
                 if p.is_file():
                     p.unlink()
-        t0, m0 = measured([sys.executable, "-c", COPY, str(src), str(outs[0])])
+        t0, m0, c0 = measured([sys.executable, "-c", COPY, str(src), str(outs[0])])
+        copy = f"{t0:.1f} / {c0:.1f} / {m0 / 2**20:,.0f}"
         base = [sys.executable, "-m", "gensample", "sample", str(src), "--target", "y", "--seed", "0", "--force", "--no-progress"]
-        t1, m1 = measured(base + ["--out", str(outs[1])])
-        print(f"| {kind} | {args.rows:,} x {args.cols} | {t0:.1f} / {m0 / 2**20:,.0f} | {t1:.1f} / {m1 / 2**20:,.0f} | "
-              f"{t1 / t0:.2f} |", flush=True)
+        runs = [(kind, ["--out", str(outs[1])], outs[1])]
         if args.dask:
-            t2, m2 = measured(base + ["--backend", "dask", "--out", str(outs[2])])
-            print(f"| {kind} (dask, 2 workers) | {args.rows:,} x {args.cols} | {t0:.1f} / {m0 / 2**20:,.0f} | "
-                  f"{t2:.1f} / {m2 / 2**20:,.0f} | {t2 / t0:.2f} |", flush=True)
+            runs.append((f"{kind} (dask, 2 workers)", ["--backend", "dask", "--out", str(outs[2])], outs[2]))
+        if args.in_memory:
+            runs.append((f"{kind} (in memory)", None, outs[3]))
+        for label, extra, out in runs:
+            cmd = [sys.executable, "-c", IN_MEMORY, str(src), str(out)] if extra is None else base + extra
+            t1, m1, c1 = measured(cmd)
+            print(f"| {label} | {args.rows:,} x {args.cols} | {copy} | {t1:.1f} / {c1:.1f} / {m1 / 2**20:,.0f} | "
+                  f"{t1 / t0:.2f} / {c1 / c0:.2f} | {phases(out)} |", flush=True)
+        if not args.keep:
+            for o in outs:
+                for p in (o, Path(str(o) + ".provenance.json")):
+                    if p.is_file():
+                        p.unlink()
 
 
 if __name__ == "__main__":
