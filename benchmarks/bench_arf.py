@@ -9,7 +9,7 @@ a JSON file to ``benchmarks/out/``.
     category fixed by x1, a bounded count rising with x2), for each minority size of
     ``--sizes`` and seed of ``--seeds``: ``sample_minority(..., sampling_strategy={1: 2n})``
     makes n new minority rows with arf (``fit_on`` minority and all), smote, and
-    :func:`~gensample.fidelity.structure.independent_marginals` resamples each column of the
+    :func:`~gensample.datasets.independent_marginals` resamples each column of the
     training minority alone. Each is scored against *held-out* real minority rows (another
     draw of ``planted_table`` with seed ``1000 + seed``) by
     :func:`~gensample.fidelity.structure.dependency_gap`: the Spearman-only gap over the numeric
@@ -134,7 +134,7 @@ def _arms(specs) -> dict:
 
 def planted(args) -> dict:
     from gensample.datasets.planted import planted_table
-    from gensample.fidelity.structure import independent_marginals
+    from gensample.datasets import independent_marginals
 
     arms = _arms(args.arms)
     rows = []
@@ -210,7 +210,7 @@ def keel(args) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_keel_family import check
 
-    from gensample.fidelity.structure import independent_marginals
+    from gensample.datasets import independent_marginals
 
     files = sorted(Path(args.folder).glob("*.csv"))
     if args.limit:

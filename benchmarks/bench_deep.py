@@ -282,7 +282,7 @@ def cmd_ttf(args) -> dict:
         # Only fidelity the independent-marginals baseline does not reach on its own counts:
         # rows with every column resampled alone are as easy to make as one step of training
         # from a marginal prior, and say nothing about learning.
-        from gensample.fidelity.structure import independent_marginals
+        from gensample.datasets import independent_marginals
 
         base = _clipped_mean([c2st_auc(real, independent_marginals(real, n, random_state=seed), seed=seed)
                               for seed in args.seeds])

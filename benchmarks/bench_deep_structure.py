@@ -159,7 +159,7 @@ def generate(split: Split, method: str) -> tuple[pd.DataFrame, dict]:
         rows = np.sort(rng.choice(split.n_train, size=min(split.n_synthetic, split.n_train), replace=False))
         return split.train_minority.iloc[rows].reset_index(drop=True), {"method_used": method, "seconds": 0.0}
     if method == "independent-marginals":
-        from gensample.fidelity.structure import independent_marginals
+        from gensample.datasets import independent_marginals
 
         started = time.perf_counter()
         rows = independent_marginals(split.train_minority, split.n_synthetic, random_state=split.seed)

@@ -13,7 +13,7 @@ in ``x4``; 9n majority rows, at most 20,000, under another law) is given to
 * fit time (wall, torch threads=1) and the deep model's steps run / planned, best step.
 
 Baselines: ``smote`` (gensample's) and ``independent``
-(``structure.independent_marginals`` of the training minority rows: right marginals, no
+(``datasets.independent_marginals`` of the training minority rows: right marginals, no
 dependencies).
 
 Run (results: one JSON line per cell appended to benchmarks/out/deep_training.jsonl)::
@@ -68,6 +68,7 @@ def run_cell(method: str, n: int, seed: int, params: dict) -> dict:
     _capture_model_info()
     _CAPTURED.clear()
     from gensample.datasets.planted import planted_table
+    from gensample.datasets import independent_marginals
     from gensample.fidelity import structure
 
     table = planted_table(n, random_state=seed)
@@ -76,7 +77,7 @@ def run_cell(method: str, n: int, seed: int, params: dict) -> dict:
     minority = table[table["y"] == 1].drop(columns="y").reset_index(drop=True)
     info, t0 = {}, time.perf_counter()
     if method == "independent":
-        synth = structure.independent_marginals(minority, N_GENERATED, random_state=seed)
+        synth = independent_marginals(minority, N_GENERATED, random_state=seed)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -119,7 +119,7 @@ class BalancedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         from .evaluation import metrics as M
         from .selection import choose, evaluate_candidates
-        from .selection.engine import _base_estimator
+        from .selection.engine import base_estimator
 
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
@@ -139,7 +139,7 @@ class BalancedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{k}: {v}" for k, v in self.skipped_.items()))
         rs = check_random_state(self.random_state)
         sel_seed, clf_seed, samp_seed = (int(s) for s in rs.randint(0, 2**31 - 1, size=3))
-        base = _base_estimator(self.estimator, X.shape[1])
+        base = base_estimator(self.estimator, X.shape[1])
         names = list(candidates)
         default = self.default if self.default in candidates else names[0]
         _, counts = np.unique(y, return_counts=True)

@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from gensample.datasets import band_of, planted_table
+from gensample.datasets import independent_marginals
 from gensample.datasets.planted import BANDS, COUNT_MAX
 from gensample.errors import GensampleError, InputError, ParameterError
 from gensample.fidelity.structure import (
@@ -20,7 +21,6 @@ from gensample.fidelity.structure import (
     dependency_pairs,
     gap_of,
     holdout_dcr_ratio,
-    independent_marginals,
     rule_consistency,
 )
 

@@ -16,7 +16,8 @@ import pytest
 import gensample
 import gensample.registry
 from gensample.datasets.planted import band_of, planted_table
-from gensample.fidelity.structure import dependency_gap, independent_marginals
+from gensample.datasets import independent_marginals
+from gensample.fidelity.structure import dependency_gap
 
 from .conftest import table_with_ids
 

@@ -16,6 +16,7 @@ from importlib import resources
 import pandas as pd
 
 from ..errors import InputError, closest
+from .baselines import independent_marginals  # noqa: F401  (the no-learning floor of generator benchmarks)
 from .planted import band_of, planted_table  # noqa: F401  (tables with a known dependency structure)
 
 

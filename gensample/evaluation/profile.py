@@ -140,10 +140,10 @@ class ImbalanceProfile:
         return text
 
     def to_dict(self) -> dict:
-        from ..schema import _json_scalar
+        from ..utils import json_scalar
 
         return {
-            "counts": {str(_json_scalar(k)): int(v) for k, v in self.counts.items()},
+            "counts": {str(json_scalar(k)): int(v) for k, v in self.counts.items()},
             "n_rows": self.n_rows,
             "n_classes": self.n_classes,
             "imbalance_ratio": float(self.imbalance_ratio),
@@ -152,7 +152,7 @@ class ImbalanceProfile:
             "n_minority_classes": self.n_minority_classes,
             **({"overlap": self.overlap, "n3": self.n3, "small_disjunct_rows": self.small_disjunct_rows,
                 "small_disjuncts": self.small_disjuncts,
-                "label_noise": {str(_json_scalar(k)): float(v) for k, v in self.label_noise.items()},
+                "label_noise": {str(json_scalar(k)): float(v) for k, v in self.label_noise.items()},
                 "label_noise_overall": self.label_noise_overall,
                 "neighbours": self.neighbours, "profiled_rows": self.profiled_rows, "guidance": self.guidance()}
                if self.has_structure else {}),

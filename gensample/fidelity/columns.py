@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from ..schema import BOOLEAN, CATEGORICAL, EMPTY, _json_scalar
+from ..schema import BOOLEAN, CATEGORICAL, EMPTY
+from ..utils import json_scalar
 from ._prepare import Prepared, pooled
 from .calibration import Thresholds, ks_floor, permutation_null
 
@@ -108,7 +109,7 @@ def column_measures(prep: Prepared, th: Thresholds, rng: np.random.Generator) ->
             miss_floor = np.inf
         miss_thr = max(miss_floor, th.missing)
         rec = {
-            "column": _json_scalar(spec.name),
+            "column": json_scalar(spec.name),
             "kind": spec.kind,
             "statistic": None,
             "value": None,
@@ -209,7 +210,7 @@ def _category_shift(prep, spec, a, b, n_codes) -> str:
     if spec.kind == BOOLEAN:
         name = repr(bool(i))
     elif i < len(spec.categories):
-        name = repr(_json_scalar(spec.categories[i]))
+        name = repr(json_scalar(spec.categories[i]))
     else:
         name = "values unseen in the real rows"
     return f" ({name}: {pb[i]:.0%} vs {pa[i]:.0%} real)"

@@ -27,7 +27,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
-from ..schema import BOOLEAN, CATEGORICAL, _json_scalar
+from ..schema import BOOLEAN, CATEGORICAL
+from ..utils import json_scalar
 from ._prepare import Embedder, Prepared, row_keys
 from .calibration import Thresholds, coverage_floor, coverage_sd, expected_coverage, z_crit
 from .columns import KS_KINDS
@@ -170,7 +171,7 @@ def category_coverage(prep: Prepared, th: Thresholds) -> dict:
         seen += int(present.sum())
         covered += int((present & (sc > 0)).sum())
         per_column.append({
-            "column": _json_scalar(spec.name),
+            "column": json_scalar(spec.name),
             "coverage": float((present & (sc > 0)).sum() / present.sum()),
             "categories": int(present.sum()),
         })
@@ -180,7 +181,7 @@ def category_coverage(prep: Prepared, th: Thresholds) -> dict:
     n_tests = max(seen, 1)
     for name, value, share, prob in candidates:
         if prob < th.alpha / n_tests:
-            lost.append({"column": _json_scalar(name), "value": _json_scalar(value), "real_share": share})
+            lost.append({"column": json_scalar(name), "value": json_scalar(value), "real_share": share})
     return {
         "coverage": float(covered / seen) if seen else None,
         "per_column": per_column,
@@ -205,7 +206,7 @@ def range_coverage(prep: Prepared) -> dict:
             cov = float(np.any(s == lo))
         else:
             cov = float(max(0.0, min(hi, s.max()) - max(lo, s.min())) / (hi - lo))
-        per.append({"column": _json_scalar(spec.name), "coverage": cov})
+        per.append({"column": json_scalar(spec.name), "coverage": cov})
     return {"mean": float(np.mean([p["coverage"] for p in per])) if per else None, "per_column": per}
 
 
@@ -260,7 +261,7 @@ def repeated_values(prep: Prepared, th: Thresholds, rng: np.random.Generator) ->
             continue
         thr = _excess_threshold(pr, ps, size, th.repeats, z)
         per.append({
-            "column": _json_scalar(spec.name), "real_share": float(pr), "synthetic_share": float(ps),
+            "column": json_scalar(spec.name), "real_share": float(pr), "synthetic_share": float(ps),
             "size": int(size), "excess": float(ps - pr), "threshold": float(thr), "failed": bool(ps - pr > thr),
         })
     return {"per_column": per, "failed": [p["column"] for p in per if p["failed"]]}

@@ -20,7 +20,8 @@ import itertools
 import numpy as np
 from scipy import stats
 
-from ..schema import BOOLEAN, CATEGORICAL, _json_scalar
+from ..schema import BOOLEAN, CATEGORICAL
+from ..utils import json_scalar
 from ._prepare import Prepared, Side, concat
 from .calibration import Thresholds, permutation_null
 from .columns import KS_KINDS
@@ -29,7 +30,7 @@ MAX_ROWS = 20_000
 MAX_PAIRS = 300
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
+def column_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks per column, NaN kept (average ranks for ties, as Spearman uses)."""
     out = np.empty_like(x)
     for j in range(x.shape[1]):
@@ -37,7 +38,7 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _spearman(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_correlations(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of ranks on pairwise-complete rows, and the pairwise counts.
 
     With missing cells, ranks come from each column's present cells and the correlation of a
@@ -93,14 +94,14 @@ def pair_measures(prep: Prepared, th: Thresholds, rng: np.random.Generator) -> t
     corr_diffs = []
     if n_num_pairs:
         xr, xs = r_side.numeric[:, num_idx], s_side.numeric[:, num_idx]
-        cr, nr = _spearman(_ranks(xr))
-        cs, ns = _spearman(_ranks(xs))
+        cr, nr = rank_correlations(column_ranks(xr))
+        cs, ns = rank_correlations(column_ranks(xs))
         pool = np.vstack([xr, xs])
         iu = np.triu_indices(len(num_specs), k=1)
 
         def statistic(rows_a, rows_b):
-            ca, _ = _spearman(_ranks(pool[rows_a]))
-            cb, _ = _spearman(_ranks(pool[rows_b]))
+            ca, _ = rank_correlations(column_ranks(pool[rows_a]))
+            cb, _ = rank_correlations(column_ranks(pool[rows_b]))
             return np.abs(ca - cb)[iu]
 
         null = permutation_null(len(xr), len(xs), len(pool), statistic, rng, draws=32)
@@ -114,8 +115,8 @@ def pair_measures(prep: Prepared, th: Thresholds, rng: np.random.Generator) -> t
             floor = float(floors[p])
             thr = max(floor, th.correlation)
             records.append({
-                "column_a": _json_scalar(num_specs[i].name),
-                "column_b": _json_scalar(num_specs[j].name),
+                "column_a": json_scalar(num_specs[i].name),
+                "column_b": json_scalar(num_specs[j].name),
                 "measure": "spearman",
                 "real": float(rr),
                 "synthetic": float(rs),
@@ -154,8 +155,8 @@ def pair_measures(prep: Prepared, th: Thresholds, rng: np.random.Generator) -> t
             cont.append(d)
             thr = max(float(floors[p]), th.contingency)
             records.append({
-                "column_a": _json_scalar(cat_specs[i].name),
-                "column_b": _json_scalar(cat_specs[j].name),
+                "column_a": json_scalar(cat_specs[i].name),
+                "column_b": json_scalar(cat_specs[j].name),
                 "measure": "contingency_tvd",
                 "real": None,
                 "synthetic": None,

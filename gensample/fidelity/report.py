@@ -25,10 +25,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..schema import _json_scalar
+from ..utils import json_safe as _json_safe
 from .calibration import Thresholds
 
 GROUPS = ("fidelity", "mode_collapse", "copies")
@@ -307,18 +306,10 @@ def _column_brief(row) -> str:
     return f"{row['column']} ({', '.join(parts) or 'no values'})"
 
 
+def _signal_dict(value: Any) -> Any:
+    return value.to_dict() if isinstance(value, Signal) else NotImplemented
+
+
 def json_safe(value: Any) -> Any:
-    """Recursively turn numpy/pandas values into JSON-safe built-ins (NaN/inf -> None)."""
-    if isinstance(value, dict):
-        return {str(_json_scalar(k)): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if isinstance(value, pd.DataFrame):
-        return json_safe(value.to_dict(orient="records"))
-    if isinstance(value, Signal):
-        return value.to_dict()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return _json_scalar(value)
+    """:func:`gensample.utils.json_safe`, with :class:`Signal` leaves as their dicts."""
+    return _json_safe(value, default=_signal_dict)

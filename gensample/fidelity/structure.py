@@ -29,8 +29,9 @@ gap stays one entry per pair; ask for it with ``measures=("binned_v",)``.
 :func:`dependency_gap` compares two tables' associations pair by pair (mean absolute
 difference of the off-diagonal entries; Spearman compared with its sign).
 :func:`rule_consistency` is the share of rows that satisfy a rule such as "``band`` is
-determined by ``x1``". :func:`independent_marginals` is the baseline that keeps every column's
-marginal and breaks every dependency. :func:`holdout_dcr_ratio` says whether rows sit closer to
+determined by ``x1``". :func:`gensample.datasets.independent_marginals` is the baseline that keeps every column's
+marginal and breaks every dependency (it makes rows, so it is not here: judging never
+generates). :func:`holdout_dcr_ratio` says whether rows sit closer to
 the training rows than new real rows do.
 """
 
@@ -45,7 +46,7 @@ from scipy import stats
 from scipy.stats.contingency import crosstab
 
 from ..errors import InputError, ParameterError
-from .pairs import _ranks, _spearman
+from .pairs import column_ranks, rank_correlations
 
 MEASURES = ("spearman", "cramer_v", "eta", "binned_v")
 #: Measures averaged by :func:`dependency_gap` by default: one per pair of columns.
@@ -162,7 +163,7 @@ def _associations(frame: pd.DataFrame, num: list, cat: list, bins: int) -> dict:
     X = np.column_stack([_numbers(frame[c]) for c in num]) if num else np.empty((len(frame), 0))
     codes = {c: _codes(frame[c]) for c in cat}
     if len(num) >= 2:
-        corr, cnt = _spearman(_ranks(X))
+        corr, cnt = rank_correlations(column_ranks(X))
         # A constant column gives 0/0: no dependency at all (see the module docstring).
         corr = np.where((cnt >= 3) & ~np.isfinite(corr), 0.0, corr)
         binned = [_bin(X[:, j], bins) for j in range(len(num))]
@@ -280,7 +281,7 @@ def dependency_gap(
     """Mean absolute difference between the two tables' pairwise associations.
 
     0 when the synthetic rows relate every pair of columns as the real rows do; an
-    independent resampling of each column (:func:`independent_marginals`) scores about the
+    independent resampling of each column (:func:`gensample.datasets.independent_marginals`) scores about the
     mean absolute association of the real rows.
 
     Parameters
@@ -350,42 +351,6 @@ def rule_consistency(frame: pd.DataFrame, rule: Callable[[pd.DataFrame], pd.Seri
         return float("nan")
     values = ok.astype("boolean").fillna(False).to_numpy(dtype=bool)
     return float(values.mean())
-
-
-def independent_marginals(real: pd.DataFrame, n: int, random_state: int | None = None) -> pd.DataFrame:
-    """``n`` rows whose columns are each bootstrapped on their own from ``real``.
-
-    Every column keeps its marginal distribution (missing cells are resampled like any
-    value) and its dtype; every dependency between columns is broken. The floor any
-    generator that claims to learn structure must beat.
-
-    Parameters
-    ----------
-    real : DataFrame
-        The rows to resample (not modified).
-    n : int
-        Rows to make (>= 0).
-    random_state : int or None
-        Seed: the same seed gives the same rows.
-
-    Returns
-    -------
-    DataFrame
-        ``n`` rows, the columns and dtypes of ``real``, index ``0..n-1``.
-    """
-    _check_frame("real", real)
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ParameterError(f"n must be an integer >= 0, got {n!r}")
-    if len(real) == 0 and n > 0:
-        raise InputError("real has no rows to resample")
-    rng = np.random.default_rng(random_state)
-    cols = {}
-    for j, c in enumerate(real.columns):
-        idx = rng.integers(0, len(real), int(n))
-        cols[j] = real.iloc[:, j].iloc[idx].reset_index(drop=True)
-    out = pd.DataFrame(cols)
-    out.columns = real.columns
-    return out
 
 
 def holdout_dcr_ratio(

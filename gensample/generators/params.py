@@ -20,6 +20,8 @@ import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from ..errors import ParameterError
 
 __all__ = ["Boolean", "Constraint", "Integer", "Options", "Real", "Satisfies", "Widths", "check_params"]
@@ -118,7 +120,7 @@ class Boolean(Constraint):
     """True or False (a Python or numpy bool)."""
 
     def is_satisfied_by(self, value: Any) -> bool:
-        return isinstance(value, bool) or type(value).__name__ == "bool_"
+        return isinstance(value, (bool, np.bool_))
 
     def describe(self) -> str:
         return "True or False"

@@ -74,7 +74,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import ParameterError
 
-__all__ = ["CandidateScores", "Choice", "evaluate_candidates", "choose", "corrected_ttest_greater", "RULES"]
+__all__ = ["CandidateScores", "Choice", "evaluate_candidates", "choose", "corrected_ttest_greater", "base_estimator", "RULES"]
 
 RULES = ("paired", "1se", "best")
 
@@ -228,7 +228,7 @@ def evaluate_candidates(X, y, candidates: dict, *, estimator="lr", metric: str =
     if k < 2:
         raise ParameterError(
             f"class {labels[int(np.argmin(counts))]!r} has a single row; cross-validation needs at least 2 per class")
-    base = _base_estimator(estimator, X.shape[1])
+    base = base_estimator(estimator, X.shape[1])
     positive = int(np.argmin(counts)) if len(labels) == 2 else -1
     rng = np.random.default_rng(random_state)
     split_seed, clf_seed, sampler_seed = (int(s) for s in rng.integers(0, 2**31 - 1, size=3))
@@ -371,7 +371,9 @@ def corrected_ttest_greater(differences, test_train_ratio: float) -> float:
 
 
 # ---------------------------------------------------------------------- helpers
-def _base_estimator(estimator, n_features: int):
+def base_estimator(estimator, n_features: int):
+    """The classifier a remedy is judged with: a name ('lr', 'rf', 'hgb') built for
+    ``n_features`` columns, or the user's scikit-learn classifier as it is."""
     from ..evaluation.classifiers import CLASSIFIERS, check_classifiers, make_classifier
 
     if isinstance(estimator, str):
