@@ -21,6 +21,7 @@ from scipy import stats
 from .. import registry
 from ..errors import EvaluationError, ExportError, ParameterError
 from ..schema import TableSchema, _json_scalar
+from ..utils import atomic_write
 from . import metrics as M
 from .backends import check_backend, run_grid
 from .classifiers import check_classifiers
@@ -470,10 +471,9 @@ class CompareResult:
         path = Path(path)
         if path.exists() and not overwrite:
             raise ExportError(f"{path} exists; pass overwrite=True to replace it")
-        try:
-            path.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False))
-        except OSError as exc:
-            raise ExportError(f"could not write {path}: {exc}") from exc
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        # Through a temporary file, so a run killed mid-write leaves no partial JSON at ``path``.
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
         return path
 
     def to_html(self, path, overwrite: bool = True) -> Path:
@@ -483,7 +483,7 @@ class CompareResult:
         path = Path(path)
         if path.exists() and not overwrite:
             raise ExportError(f"{path} exists; pass overwrite=True to replace it")
-        return write_report(self, path)
+        return write_report(self, path, overwrite=overwrite)
 
     def __repr__(self) -> str:
         return (f"CompareResult(methods={self.methods}, classifiers={self.settings['classifiers']}, "

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ExportError
+from ..utils import atomic_write
 from . import metrics as M
 from .protocol import BASELINES
 
@@ -39,16 +39,14 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}.note{color:#555;font
 """
 
 
-def write_report(result, path: Path) -> Path:
-    """Write ``result``'s report to ``path``."""
+def write_report(result, path: Path, overwrite: bool = True) -> Path:
+    """Write ``result``'s report to ``path`` (replacing an existing file unless ``overwrite`` is False)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     text = render(result)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ExportError(f"could not write {path}: {exc}") from exc
+    # Through a temporary file, so a run killed mid-write leaves no partial report at ``path``.
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
     return path
 
 
