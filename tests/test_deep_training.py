@@ -228,7 +228,7 @@ def test_default_training_learns_dependencies_well_below_independent_marginals(m
     """
     from gensample.datasets.planted import planted_table
     from gensample.datasets import independent_marginals
-from gensample.fidelity.structure import dependency_gap
+    from gensample.fidelity.structure import dependency_gap
 
     df = planted_table(300, n_majority=600, random_state=1)
     fresh = planted_table(1000, n_majority=1, random_state=2)
