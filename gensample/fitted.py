@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import persistence, policy, registry, strategy
-from .checks import check_categorical, check_target
+from .checks import check_categorical, check_frame, check_size, check_target
 from .errors import GensampleError, ModelLoadError, ParameterError
 from .generators._deep import DeepGenerator
 from .generators.base import GensampleWarning
@@ -68,6 +68,7 @@ def fit_generator(
     **params
         The method's parameters, e.g. ``epochs=300``, ``fit_on="all"``.
     """
+    check_frame(data)
     check_target(target)
     check_categorical(categorical)
     check_seed(random_state)
@@ -232,6 +233,10 @@ class FittedGenerator:
         """
         check_seed(random_state)
         plan = self._resolve(n, label)
+        # Refuse before generating a count that cannot fit in memory, rather than end in a
+        # MemoryError part way through.
+        check_size(self.schema, sum(plan.values()), what="n" if n is not None else "the plan (n=None)",
+                   shrink="ask for fewer rows (n) and call sample again with another random_state for more")
         rng = np.random.default_rng(random_state)
         frames = []
         for code, k in plan.items():

@@ -94,6 +94,7 @@ def cmd_fit(args) -> int:
 
 
 def cmd_generate(args) -> int:
+    from .checks import check_size
     from .fitted import load_generator
     from .io import provenance_path, table_format, versions
     from .utils import atomic_write, file_sha256
@@ -116,6 +117,15 @@ def cmd_generate(args) -> int:
     label = _match_label(args.label, gen.classes) if args.label is not None else None
     if args.n is not None and args.n < 0:
         raise ParameterError(f"--n must be a non-negative integer, got {args.n}")
+    # Refuse before generating: a count that cannot fit would end in a MemoryError (or a
+    # full disk) after minutes of work. Without --n the saved plan sets the count.
+    if args.n is not None:
+        n_total, what = args.n, f"--n {args.n}"
+    else:
+        n_total = gen.plan[label] if label is not None else sum(gen.plan.values())
+        what = "the saved plan (no --n)"
+    check_size(gen.schema, n_total, what=what, out=args.out,
+               shrink="ask for fewer rows (--n) and run generate again with another --seed to append more")
     rows = gen.sample(args.n, random_state=args.seed, label=label)
     path = Path(args.out)
     fmt = table_format(path)

@@ -552,8 +552,6 @@ def test_fit_generator_bad_input(args, error, words):
     expect(error, words, gs.fit_generator, *args(), **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason="needs gensample.checks.check_frame(data) beside check_target in "
-                                       "fitted.fit_generator (another helper's file); today: 'got DataFrame'")
 def test_fit_generator_dask_frame_says_compute():
     dd = pytest.importorskip("dask.dataframe")
     expect(errors.InputError, ["dask", ".compute()"], gs.fit_generator, dd.from_pandas(table(), npartitions=2), "y", "arf")
@@ -734,23 +732,37 @@ def test_cli_bom_and_semicolon_inputs_succeed(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def saved_model(tmp_path_factory) -> Path:
-    """A small arf model (fits in about a second), saved as `gensample fit` would."""
+def fitted_model():
+    """A small arf model (fits in about a second)."""
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.normal(size=80), "b": rng.integers(0, 5, 80), "y": [0] * 50 + [1] * 30})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gen = gs.fit_generator(df, "y", "arf", random_state=0)
-    return gen.save(tmp_path_factory.mktemp("model") / "arf")
+        return gs.fit_generator(df, "y", "arf", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def saved_model(fitted_model, tmp_path_factory) -> Path:
+    """``fitted_model`` saved as `gensample fit` would."""
+    return fitted_model.save(tmp_path_factory.mktemp("model") / "arf")
 
 
 @pytest.mark.parametrize("n, words", [
-    pytest.param("10000000000", ["memory", "--n"], id="huge"),
+    # refused by the size guard before any row is made (not a MemoryError part way through)
+    pytest.param("10000000000", ["--n 10000000000", "10,000,000,000 new rows", "memory", "--seed"], id="huge"),
     pytest.param("-5", ["--n", "non-negative"], id="negative"),
 ])
 def test_cli_generate_bad_count(saved_model, tmp_path, capsys, n, words):
     assert_user_error(capsys, words, "generate", saved_model, "--n", n, "--out", tmp_path / "g.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fitted_generator_sample_huge_count_is_refused(fitted_model):
+    # 10**12 rows of 3 columns is terabytes: refused up front, naming n and the size
+    expect(errors.SizeError, ["n asks for 1,000,000,000,000 new rows", "memory", "fewer rows"],
+           fitted_model.sample, 10**12, random_state=0)
+    expect(errors.SizeError, ["1,000,000,000,000 new rows"], fitted_model.sample, {1: 10**12})
+    assert len(fitted_model.sample(5, random_state=0)) == 5  # a sane count still samples
 
 
 def test_cli_generate_class_unknown(saved_model, tmp_path, capsys):
