@@ -83,7 +83,7 @@ def fit_generator(
             f"Use gensample.sample_minority(data, target, {method!r}) instead"
         )
     gen = cls(**params)
-    gen._validate_params()
+    gen.validate_params()
     cls.check_handles(schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)

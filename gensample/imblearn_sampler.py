@@ -184,7 +184,7 @@ class GenerativeOverSampler(BaseOverSampler):
     def _generator_class(self):
         """The registered class of ``method``, after checking ``method_params`` against it."""
         cls = registry.get(self.method)
-        cls(**self._method_params())._validate_params()
+        cls(**self._method_params()).validate_params()
         return cls
 
     def _method_params(self) -> dict:

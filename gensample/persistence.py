@@ -540,13 +540,13 @@ def _generator_from_params(cls, params: dict, device: str | None):
         params["device"] = "cpu"  # the card's other parameters are checked on a device every machine has
     try:
         gen = cls(**params)
-        gen._validate_params()
+        gen.validate_params()
     except GensampleError as exc:
         raise ModelLoadError(f"model.json field params: {exc}; the card was edited: save the generator again") from None
     if "device" in cls.defaults:
         if device is not None:
             gen.params["device"] = device
-            gen._validate_params()  # the user's own choice: its ParameterError is theirs (e.g. no GPU here)
+            gen.validate_params()  # the user's own choice: its ParameterError is theirs (e.g. no GPU here)
         elif saved_device == "cuda":
             import torch
 

@@ -116,7 +116,7 @@ def sample_minority(
     schema = given_schema(data) or TableSchema.infer(data, target, categorical)
     cls = registry.get(method)
     generator = cls(**params)
-    generator._validate_params()
+    generator.validate_params()
     cls.check_handles(schema)
     labels, counts = schema.target.labels, schema.target.counts
     todo = strategy.plan(sampling_strategy, labels, counts)

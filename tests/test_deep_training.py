@@ -164,7 +164,7 @@ def test_same_seed_same_rows(method):
 @pytest.mark.parametrize("method", NETWORK_METHODS)
 def test_default_budget_grows_with_the_training_rows(method):
     gen = gensample.registry.get(method)()
-    gen._validate_params()
+    gen.validate_params()
     p = gen.params
     per_epoch = (lambda n: max(n // 500, 1)) if method != "tvae" else (lambda n: -(-n // 500))
     budgets = [_sdv_glue.budget(gen, n, per_epoch(n)) for n in (100, 200, 2000, 4000, 50_000)]
@@ -175,17 +175,17 @@ def test_default_budget_grows_with_the_training_rows(method):
 
 def test_steps_and_epochs_override_the_default_budget():
     gen = gensample.registry.get("ctgan")(steps=7, epochs=3)
-    gen._validate_params()
+    gen.validate_params()
     assert _sdv_glue.budget(gen, 2000, 4) == 7
     gen = gensample.registry.get("ctgan")(epochs=3)
-    gen._validate_params()
+    gen.validate_params()
     assert _sdv_glue.budget(gen, 2000, 4) == 12  # not clipped to min_steps
 
 
 @pytest.mark.parametrize("params", [{"max_steps": 10, "min_steps": 20}, {"epochs": 0}, {"patience": -1}])
 def test_bad_budgets_are_refused(params):
     with pytest.raises(ParameterError):
-        gensample.registry.get("tvae")(**params)._validate_params()
+        gensample.registry.get("tvae")(**params).validate_params()
 
 
 def test_the_private_ctgan_names_used_exist():

@@ -561,9 +561,9 @@ def _check_method_params(method_params, methods) -> dict:
             raise ParameterError(f"method_params[{m!r}] must be a dict of parameters")
         head = split_method(m)[0]
         if is_generator(head):
-            registry.get(head)(**params)._validate_params()
+            registry.get(head)(**params).validate_params()
         elif head == "smote-bagging":
-            registry.get("smote")(**params)._validate_params()
+            registry.get("smote")(**params).validate_params()
         elif params:
             raise ParameterError(f"method_params[{m!r}]: {head!r} takes no parameters here")
     return {m: dict(p) for m, p in method_params.items()}

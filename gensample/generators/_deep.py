@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-import numbers
 import time
 from typing import Any, ClassVar
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from ..schema import BOOLEAN, INTEGER, EncodedTable
 from .base import DATA_KINDS, Generated, Generator
+from .params import Boolean, Integer, Options, Real, Satisfies
 
 #: Integer columns with at most this many distinct values in the training rows are modelled
 #: as categories (a mixture of Gaussians on five values wastes capacity and blurs them).
@@ -68,6 +68,16 @@ class DeepGenerator(Generator):
         "fit_on": "minority", "verbose": True, "device": "auto", "min_rows": None, "threads": 1,
         "time_limit": None,
     }
+    #: Constraints of :attr:`common_defaults` (merged into each subclass's constraints).
+    common_constraints: ClassVar[dict] = {
+        "fit_on": [Options(*FIT_ON)],
+        "verbose": [Boolean()],
+        "device": [Options(*DEVICES)],
+        "min_rows": [None, Integer(2)],
+        "threads": [None, Integer(1)],
+        "time_limit": [None, Satisfies(lambda v: Real(0, low_open=True).is_satisfied_by(v) and math.isfinite(v),
+                                       "a positive number of seconds")],
+    }
     #: True when the model's state is only available as a pickle (sdv, ctgan).
     pickles: ClassVar[bool] = True
 
@@ -76,37 +86,13 @@ class DeepGenerator(Generator):
         self.models_: dict = {}
         if self.params.get("min_rows") is not None:
             # The sampling layer's policy reads ``generator.min_rows``; set here, once, so that
-            # validation has no side effect (a bad value is refused by _validate_params,
+            # validation has no side effect (a bad value is refused by validate_params,
             # which every caller runs before the policy reads it).
             value = self.params["min_rows"]
             self.min_rows = int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
 
     def needs_all_rows_for(self, schema) -> bool:
         return self.params["fit_on"] == "all"
-
-    def _validate_params(self) -> None:
-        self._check_choice("fit_on", FIT_ON)
-        self._check_choice("device", DEVICES)
-        if not isinstance(self.params["verbose"], bool):
-            from ..errors import ParameterError
-
-            raise ParameterError(f"{self.name}: verbose must be True or False, got {self.params['verbose']!r}")
-        if self.params["threads"] is not None:
-            self._check_int("threads", 1)
-        if self.params["min_rows"] is not None:
-            self._check_int("min_rows", 2)
-        limit = self.params.get("time_limit")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Real)
-                                  or not math.isfinite(limit) or limit <= 0):
-            from ..errors import ParameterError
-
-            raise ParameterError(
-                f"{self.name}: time_limit must be None or a positive number of seconds, got {limit!r}"
-            )
-        self._validate_model_params()
-
-    def _validate_model_params(self) -> None:
-        """Check the method's own parameters (override)."""
 
     # ------------------------------------------------------------------ protocol
     def _generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
@@ -120,7 +106,7 @@ class DeepGenerator(Generator):
         one model on every row of ``table``, the class as a condition. Models are added to
         ``models_`` (keyed by class code, or ``"all"``).
         """
-        self._validate_params()
+        self.ensure_valid_params()
         limit = self.params.get("time_limit")
         started = time.perf_counter()
         token = _BUDGET.set(None if limit is None else (started + float(limit), limit, started))

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ._deep import Progress
 from ._holdout import holdout_split, validation_score
+from .params import Integer
 
 CLASS = "class"
 #: Without ``steps`` or ``epochs`` the budget is this many epochs' worth of steps, clipped to
@@ -139,15 +140,23 @@ def budget(gen, n_train: int, steps_per_epoch: int) -> int:
     return int(min(p["max_steps"], max(p["min_steps"], AUTO_EPOCHS * steps_per_epoch)))
 
 
+#: Marginal distributions rdt's ``GaussianNormalizer`` offers (sdv's ``default_distribution``).
+DISTRIBUTIONS = ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde")
+
+#: Constraints of :func:`budget_defaults`' parameters.
+BUDGET_CONSTRAINTS = {
+    "epochs": [None, Integer(1)],
+    "steps": [None, Integer(1)],
+    "min_steps": [Integer(1)],
+    "max_steps": [Integer(1)],
+    "patience": [Integer(0)],
+}
+
+
 def validate_budget(gen) -> None:
+    """The budget's relation the constraints cannot say: ``max_steps`` not below ``min_steps``."""
     from ..errors import ParameterError
 
-    for name in ("epochs", "steps"):
-        if gen.params[name] is not None:
-            gen._check_int(name, 1)
-    gen._check_int("min_steps", 1)
-    gen._check_int("max_steps", 1)
-    gen._check_int("patience", 0)
     if gen.params["max_steps"] < gen.params["min_steps"]:
         raise ParameterError(
             f"{gen.name}: max_steps ({gen.params['max_steps']}) is below min_steps ({gen.params['min_steps']}); "
@@ -277,14 +286,3 @@ def invert_copula(copula: dict, frame: pd.DataFrame) -> pd.DataFrame:
     for col, t in copula.items():
         frame[col] = t.reverse_transform(frame[[col]].astype(float))[col].to_numpy(dtype=np.float64)
     return frame
-
-
-
-def check_dims(gen, name: str) -> None:
-    from ..errors import ParameterError
-
-    value = gen.params[name]
-    if not isinstance(value, (list, tuple)) or not value or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in value
-    ):
-        raise ParameterError(f"{gen.name}: {name} must be a tuple of positive layer widths, e.g. (256, 256); got {value!r}")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
 from ._deep import DeepGenerator, Progress
+from .params import Boolean, Integer, Real
 
 
 class ARF(DeepGenerator):
@@ -78,21 +78,16 @@ class ARF(DeepGenerator):
         **{k: v for k, v in DeepGenerator.common_defaults.items() if k != "device"},
     }
 
-    def _validate_params(self) -> None:
+    parameter_constraints = {
+        "n_trees": [Integer(1)],
+        "min_samples_leaf": [Integer(1)],
+        "delta": [Real(0.0, 0.5)],
+        "max_iters": [Integer(0)],
+        "early_stop": [Boolean()],
+        "alpha": [Real(0.0)],
         # As DeepGenerator's, without ``device``: the forests train on the CPU.
-        self._check_choice("fit_on", ("minority", "all"))
-        for flag in ("verbose", "early_stop"):
-            if not isinstance(self.params[flag], bool):
-                raise ParameterError(f"{self.name}: {flag} must be True or False, got {self.params[flag]!r}")
-        if self.params["threads"] is not None:
-            self._check_int("threads", 1)
-        if self.params["min_rows"] is not None:
-            self._check_int("min_rows", 2)
-        self._check_int("n_trees", 1)
-        self._check_int("min_samples_leaf", 1)
-        self._check_float("delta", 0.0, 0.5)
-        self._check_int("max_iters", 0)
-        self._check_float("alpha", 0.0)
+        **{k: v for k, v in DeepGenerator.common_constraints.items() if k != "device"},
+    }
 
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         from ._arf_forest import fit_arf

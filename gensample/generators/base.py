@@ -79,8 +79,10 @@ class Generator:
     """Base class of every method in the registry.
 
     Subclasses set the class attributes below and implement :meth:`_generate`. Parameters
-    are stored as given in ``__init__`` and validated against :attr:`defaults` there too:
-    an unknown name is an error that lists the valid ones.
+    are stored as given in ``__init__``, where only their names are checked against
+    :attr:`defaults` (an unknown name is an error that lists the valid ones); their values
+    are checked against :attr:`parameter_constraints` by :meth:`validate_params`, once per
+    instance, before any work.
     """
 
     #: Name used in ``method=``, the CLI and ``methods()``.
@@ -212,34 +214,8 @@ class Generator:
         """Check what the constraints cannot say alone (parameters against each other, names
         that must exist); raise ParameterError naming the parameter. Override when needed."""
 
-    def _validate_params(self) -> None:
-        # The name callers used before parameters were declared; kept so that plugins and
-        # callers written against it keep working.
-        self.validate_params()
-
     def _generate(self, table: EncodedTable, plan: dict, rng: np.random.Generator) -> Generated:
         raise NotImplementedError  # pragma: no cover - every registered method overrides it
-
-    # helpers for subclasses ---------------------------------------------------------
-    def _check_int(self, name: str, minimum: int = 0) -> int:
-        value = self.params[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ParameterError(f"{self.name}: {name} must be an integer >= {minimum}, got {value!r}")
-        return int(value)
-
-    def _check_float(self, name: str, low: float | None = None, high: float | None = None) -> float:
-        value = self.params[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ParameterError(f"{self.name}: {name} must be a number, got {value!r}")
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ParameterError(f"{self.name}: {name} must be in [{low}, {high}], got {value!r}")
-        return float(value)
-
-    def _check_choice(self, name: str, choices: tuple) -> Any:
-        value = self.params[name]
-        if value not in choices:
-            raise ParameterError(f"{self.name}: {name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-        return value
 
 
 def warn(message: str, notes: list | None = None) -> None:

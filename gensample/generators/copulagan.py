@@ -5,7 +5,9 @@ fitted marginal distributions (rdt's ``GaussianNormalizer``); the marginal maps 
 
 from __future__ import annotations
 
+from ._sdv_glue import DISTRIBUTIONS
 from .ctgan import CTGANGenerator
+from .params import Options
 
 
 class CopulaGANGenerator(CTGANGenerator):
@@ -23,6 +25,4 @@ class CopulaGANGenerator(CTGANGenerator):
     defaults = {**CTGANGenerator.defaults, "default_distribution": "beta"}
     _copula = True
 
-    def _validate_model_params(self) -> None:
-        super()._validate_model_params()
-        self._check_choice("default_distribution", ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde"))
+    parameter_constraints = {**CTGANGenerator.parameter_constraints, "default_distribution": [Options(*DISTRIBUTIONS)]}

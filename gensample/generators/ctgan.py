@@ -44,6 +44,7 @@ import numpy as np
 from . import _sdv_glue as glue
 from ._deep import DeepGenerator, resolve_device, seeded
 from .networks import ctgan as ctgan_net
+from .params import Boolean, Integer, Real, Widths
 
 
 class CTGANGenerator(glue.TargetsMixin, DeepGenerator):
@@ -110,19 +111,25 @@ class CTGANGenerator(glue.TargetsMixin, DeepGenerator):
     #: dependency gap no better than independent marginals).
     _warmup_share = 0.5
 
-    def _validate_model_params(self) -> None:
+    parameter_constraints = {
+        **glue.BUDGET_CONSTRAINTS,
+        "batch_size": [Integer(2)],
+        "pac": [Integer(1)],
+        "embedding_dim": [Integer(1)],
+        "generator_dim": [Widths()],
+        "discriminator_dim": [Widths()],
+        "generator_lr": [Real(1e-8, 1.0)],
+        "generator_decay": [Real(0.0, 1.0)],
+        "discriminator_lr": [Real(1e-8, 1.0)],
+        "discriminator_decay": [Real(0.0, 1.0)],
+        "discriminator_steps": [Integer(1)],
+        "log_frequency": [Boolean()],
+        "transformer_rows": [Integer(10)],
+        **DeepGenerator.common_constraints,
+    }
+
+    def _validate_relations(self) -> None:
         glue.validate_budget(self)
-        self._check_int("batch_size", 2)
-        self._check_int("pac", 1)
-        self._check_int("embedding_dim", 1)
-        self._check_int("discriminator_steps", 1)
-        self._check_int("transformer_rows", 10)
-        for name in ("generator_lr", "discriminator_lr"):
-            self._check_float(name, 1e-8, 1.0)
-        for name in ("generator_decay", "discriminator_decay"):
-            self._check_float(name, 0.0, 1.0)
-        for name in ("generator_dim", "discriminator_dim"):
-            glue.check_dims(self, name)
 
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         held = glue.HeldOut.split(layout, numeric, categorical, y, n_classes, glue.targets_of(self, n_classes), seed)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import _sdv_glue as glue
 from ._deep import DeepGenerator, seeded
+from .params import Options
 
 
 class GaussianCopulaGenerator(DeepGenerator):
@@ -38,8 +39,7 @@ class GaussianCopulaGenerator(DeepGenerator):
     min_rows = 25
     defaults = {"default_distribution": "beta", **DeepGenerator.common_defaults}
 
-    def _validate_model_params(self) -> None:
-        self._check_choice("default_distribution", ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde"))
+    parameter_constraints = {"default_distribution": [Options(*glue.DISTRIBUTIONS)], **DeepGenerator.common_constraints}
 
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         from sdv.metadata import Metadata

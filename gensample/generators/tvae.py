@@ -12,6 +12,7 @@ import numpy as np
 from . import _sdv_glue as glue
 from ._deep import DeepGenerator, resolve_device, seeded
 from .networks import tvae as tvae_net
+from .params import Integer, Options, Real, Widths
 
 
 class TVAEGenerator(glue.TargetsMixin, DeepGenerator):
@@ -63,16 +64,21 @@ class TVAEGenerator(glue.TargetsMixin, DeepGenerator):
     #: 1,280 and 880 of 2,000), so early stopping may count from 30 % of the budget.
     _warmup_share = 0.3
 
-    def _validate_model_params(self) -> None:
+    parameter_constraints = {
+        **glue.BUDGET_CONSTRAINTS,
+        "batch_size": [Integer(2)],
+        "embedding_dim": [Integer(1)],
+        "compress_dims": [Widths()],
+        "decompress_dims": [Widths()],
+        "l2scale": [Real(0.0, 1.0)],
+        "loss_factor": [Real(0.0)],
+        "latent": [Options("posterior", "prior")],
+        "transformer_rows": [Integer(10)],
+        **DeepGenerator.common_constraints,
+    }
+
+    def _validate_relations(self) -> None:
         glue.validate_budget(self)
-        self._check_int("batch_size", 2)
-        self._check_int("embedding_dim", 1)
-        self._check_int("transformer_rows", 10)
-        self._check_float("l2scale", 0.0, 1.0)
-        self._check_float("loss_factor", 0.0)
-        self._check_choice("latent", ("posterior", "prior"))
-        for name in ("compress_dims", "decompress_dims"):
-            glue.check_dims(self, name)
 
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
         device = resolve_device(self.params["device"])

@@ -45,6 +45,7 @@ import numpy as np
 from ._deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
 from ._holdout import EarlyStopping, MIN_HOLDOUT, stratified_holdout_split, validation_score
 from .networks import wgan_gp as net
+from .params import Boolean, Integer, Real
 
 
 class WGANGP(DeepGenerator):
@@ -133,25 +134,24 @@ class WGANGP(DeepGenerator):
         **DeepGenerator.common_defaults,
     }
 
-    def _validate_model_params(self) -> None:
-        self._check_int("epochs", 1)
-        if self.params["steps"] is not None:
-            self._check_int("steps", 1)
-        self._check_int("min_steps", 1)
-        self._check_int("max_steps", 1)
-        self._check_int("batch_size", 2)
-        self._check_int("pac", 1)
-        self._check_float("lambda_gp", 0.0)
-        self._check_int("n_critic", 1)
-        self._check_float("learning_rate", 1e-8, 1.0)
-        self._check_int("hidden", 4)
-        self._check_int("z_dim", 1)
-        self._check_int("patience", 0)
-        for name in ("prior", "balance_classes", "condition_on_values"):
-            if not isinstance(self.params[name], bool):
-                from ..errors import ParameterError
-
-                raise ParameterError(f"{self.name}: {name} must be True or False, got {self.params[name]!r}")
+    parameter_constraints = {
+        "epochs": [Integer(1)],
+        "steps": [None, Integer(1)],
+        "min_steps": [Integer(1)],
+        "max_steps": [Integer(1)],
+        "batch_size": [Integer(2)],
+        "pac": [Integer(1)],
+        "lambda_gp": [Real(0.0)],
+        "n_critic": [Integer(1)],
+        "learning_rate": [Real(1e-8, 1.0)],
+        "hidden": [Integer(4)],
+        "z_dim": [Integer(1)],
+        "patience": [Integer(0)],
+        "prior": [Boolean()],
+        "balance_classes": [Boolean()],
+        "condition_on_values": [Boolean()],
+        **DeepGenerator.common_constraints,
+    }
 
     # ------------------------------------------------------------------ fit
     def _fit_model(self, layout, numeric, categorical, y, n_classes, seed, what):
