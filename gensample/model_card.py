@@ -23,7 +23,7 @@ import numpy as np
 from . import registry
 from .errors import GensampleError, ModelLoadError
 from .schema import BOOLEAN, INTEGER, TableSchema
-from .schema_json import _bad, _fields, _scalar, schema_from_json
+from .schema_json import card_error, card_fields, card_scalar, schema_from_json
 
 __all__ = ["CardFacts", "check_arrays", "check_card", "check_tensors"]
 
@@ -51,13 +51,13 @@ class CardFacts:
 
 def _int(value, where: str, lo: int = 0, hi: int = _MAX_SIZE) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _bad(where, f"must be a whole number from {lo} to {hi}, got {value!r}")
+        raise card_error(where, f"must be a whole number from {lo} to {hi}, got {value!r}")
     return value
 
 
 def _bool(value, where: str) -> bool:
     if not isinstance(value, bool):
-        raise _bad(where, f"must be true or false, got {value!r}")
+        raise card_error(where, f"must be true or false, got {value!r}")
     return value
 
 
@@ -78,94 +78,94 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
     """
     from .generators._deep import DeepGenerator
 
-    _fields(card, "", REQUIRED, OPTIONAL)
+    card_fields(card, "", REQUIRED, OPTIONAL)
     method = card["method"]
     if not isinstance(method, str):
-        raise _bad("method", f"must be a method name, got {method!r}")
+        raise card_error("method", f"must be a method name, got {method!r}")
     try:
         cls = registry.get(method)
     except GensampleError:
-        raise _bad("method", f"{method!r} is not a method this gensample has") from None
+        raise card_error("method", f"{method!r} is not a method this gensample has") from None
     if not issubclass(cls, DeepGenerator):
-        raise _bad("method", f"{method!r} fits no model, so no folder can hold one")
+        raise card_error("method", f"{method!r} fits no model, so no folder can hold one")
     if not isinstance(card["params"], dict):
-        raise _bad("params", "must be an object")
+        raise card_error("params", "must be an object")
     schema = schema_from_json(card["schema"])
     labels, counts = schema.target.labels, schema.target.counts
 
     trained = card["trained_on"]
     if not isinstance(trained, list) or len(trained) != len(labels):
-        raise _bad("trained_on", f"must list the {len(labels)} classes of schema.target")
+        raise card_error("trained_on", f"must list the {len(labels)} classes of schema.target")
     for i, t in enumerate(trained):
-        _fields(t, f"trained_on[{i}]", ("label", "rows"))
+        card_fields(t, f"trained_on[{i}]", ("label", "rows"))
         if not _same(t["label"], labels[i]):
-            raise _bad(f"trained_on[{i}].label", f"is {t['label']!r}, but schema.target.labels[{i}] is {labels[i]!r}")
+            raise card_error(f"trained_on[{i}].label", f"is {t['label']!r}, but schema.target.labels[{i}] is {labels[i]!r}")
         if _int(t["rows"], f"trained_on[{i}].rows", 0, _MAX_ROWS) != counts[i]:
-            raise _bad(f"trained_on[{i}].rows", f"is {t['rows']}, but schema.target.counts[{i}] is {counts[i]}")
+            raise card_error(f"trained_on[{i}].rows", f"is {t['rows']}, but schema.target.counts[{i}] is {counts[i]}")
 
     classes = card["classes"]
     if not isinstance(classes, list) or not classes:
-        raise _bad("classes", "must list the fitted classes")
+        raise card_error("classes", "must list the fitted classes")
     deep, fallback, seen = [], [], set()
     for i, c in enumerate(classes):
         where = f"classes[{i}]"
-        _fields(c, where, ("label", "code", "rows_planned", "method_used", "fallback"))
+        card_fields(c, where, ("label", "code", "rows_planned", "method_used", "fallback"))
         code = _int(c["code"], f"{where}.code", 0, len(labels) - 1)
         if code in seen:
-            raise _bad(f"{where}.code", f"repeats class code {code}")
+            raise card_error(f"{where}.code", f"repeats class code {code}")
         seen.add(code)
         if not _same(c["label"], labels[code]):
-            raise _bad(f"{where}.label", f"is {c['label']!r}, but class code {code} is {labels[code]!r}")
+            raise card_error(f"{where}.label", f"is {c['label']!r}, but class code {code} is {labels[code]!r}")
         _int(c["rows_planned"], f"{where}.rows_planned", 0, _MAX_ROWS)
         used, why = c["method_used"], c["fallback"]
         if used == method:
             if why is not None:
-                raise _bad(f"{where}.fallback", f"must be null when the class is served by {method}")
+                raise card_error(f"{where}.fallback", f"must be null when the class is served by {method}")
             deep.append(code)
             continue
         if not isinstance(used, str) or used not in registry.names() or issubclass(registry.get(used), DeepGenerator):
-            raise _bad(f"{where}.method_used", f"must be {method!r} or the SMOTE-family method that replaced it, got {used!r}")
+            raise card_error(f"{where}.method_used", f"must be {method!r} or the SMOTE-family method that replaced it, got {used!r}")
         if not isinstance(why, str) or not why:
-            raise _bad(f"{where}.fallback", f"must say why {used} replaced {method}")
+            raise card_error(f"{where}.fallback", f"must say why {used} replaced {method}")
         fallback.append(code)
 
     models = card["models"]
     if not isinstance(models, list):
-        raise _bad("models", "must be a list")
+        raise card_error("models", "must be a list")
     covered: list = []
     for i, item in enumerate(models):
         # A model of the whole table (fit_on="all") has every class as a condition; it serves those in ``deep``.
         covered += [c for c in _check_model_item(item, f"models[{i}]", schema, cls) if c in deep]
     if sorted(covered) != sorted(deep):
-        raise _bad("models", f"must hold one model for each class served by {method} (codes {sorted(deep)}), got {sorted(covered)}")
+        raise card_error("models", f"must hold one model for each class served by {method} (codes {sorted(deep)}), got {sorted(covered)}")
 
     patterns = card.get("missing_patterns")  # absent in cards written before it was added
     if patterns is not None:
         if not isinstance(patterns, list) or sorted(set(patterns)) != patterns:
-            raise _bad("missing_patterns", "must list class codes in increasing order")
+            raise card_error("missing_patterns", "must list class codes in increasing order")
         for j, c in enumerate(patterns):
             if isinstance(c, bool) or c not in deep + fallback:
-                raise _bad(f"missing_patterns[{j}]", f"{c!r} is not a fitted class's code")
+                raise card_error(f"missing_patterns[{j}]", f"{c!r} is not a fitted class's code")
     _check_files(card["files"], files_allowed, cls, models, bool(fallback) or bool(patterns))
     if "fit_on" in card and card["fit_on"] != card["params"].get("fit_on"):
-        raise _bad("fit_on", f"is {card['fit_on']!r}, but params.fit_on is {card['params'].get('fit_on')!r}")
+        raise card_error("fit_on", f"is {card['fit_on']!r}, but params.fit_on is {card['params'].get('fit_on')!r}")
     if "min_rows" in card:
         _int(card["min_rows"], "min_rows")
     if "random_state" in card and card["random_state"] is not None:
         _int(card["random_state"], "random_state", 0, 2**63 - 1)
     if "contains_real_rows" in card and _bool(card["contains_real_rows"], "contains_real_rows") != bool(fallback):
-        raise _bad("contains_real_rows", f"must be {str(bool(fallback)).lower()}: "
+        raise card_error("contains_real_rows", f"must be {str(bool(fallback)).lower()}: "
                    f"{len(fallback)} class(es) are served from saved real rows")
     if card.get("fidelity") is not None and not isinstance(card["fidelity"], dict):
-        raise _bad("fidelity", "must be an object or null")
+        raise card_error("fidelity", "must be an object or null")
     versions = card.get("versions", {})
     if not isinstance(versions, dict) or any(not (v is None or isinstance(v, str)) for v in versions.values()):
-        raise _bad("versions", "must map package names to version strings")
+        raise card_error("versions", "must map package names to version strings")
     if "created" in card:
         try:
             _dt.datetime.fromisoformat(card["created"])
         except (TypeError, ValueError):
-            raise _bad("created", f"must be an ISO date and time, got {card['created']!r}") from None
+            raise card_error("created", f"must be an ISO date and time, got {card['created']!r}") from None
     return CardFacts(schema, cls, deep, fallback, patterns)
 
 
@@ -174,64 +174,64 @@ def _same(a, b) -> bool:
 
 
 def _check_model_item(item, where: str, schema: TableSchema, cls) -> list:
-    _fields(item, where, ("key", "layout", "classes", "conditional", "info"), ("config", "constant"))
+    card_fields(item, where, ("key", "layout", "classes", "conditional", "info"), ("config", "constant"))
     key = item["key"]
     codes = item["classes"]
     if not isinstance(codes, list) or not codes:
-        raise _bad(f"{where}.classes", "must list the class codes the model serves")
+        raise card_error(f"{where}.classes", "must list the class codes the model serves")
     n = len(schema.target.labels)
     for j, c in enumerate(codes):
         _int(c, f"{where}.classes[{j}]", 0, n - 1)
     if len(set(codes)) != len(codes):
-        raise _bad(f"{where}.classes", "repeats a class code")
+        raise card_error(f"{where}.classes", "repeats a class code")
     if key != "all" and (key != codes[0] or isinstance(key, bool) or len(codes) != 1):
-        raise _bad(f"{where}.key", f"must be \"all\" or the one class code the model serves, got {key!r}")
+        raise card_error(f"{where}.key", f"must be \"all\" or the one class code the model serves, got {key!r}")
     conditional = _bool(item["conditional"], f"{where}.conditional")
     if not conditional and len(codes) > 1:
-        raise _bad(f"{where}.conditional", "must be true for a model of several classes")
+        raise card_error(f"{where}.conditional", "must be true for a model of several classes")
     if not isinstance(item["info"], dict):
-        raise _bad(f"{where}.info", "must be an object")
+        raise card_error(f"{where}.info", "must be an object")
     check_layout(item["layout"], f"{where}.layout", schema)
     if "constant" in item:
         if item["constant"] is not True:
-            raise _bad(f"{where}.constant", f"must be true when present, got {item['constant']!r}")
+            raise card_error(f"{where}.constant", f"must be true when present, got {item['constant']!r}")
         if "config" in item:
-            raise _bad(f"{where}.config", "must be absent for a constant model")
+            raise card_error(f"{where}.config", "must be absent for a constant model")
     elif not cls.pickles and not isinstance(item.get("config"), dict):
-        raise _bad(f"{where}.config", f"is missing; {cls.name} saves each model's configuration")
+        raise card_error(f"{where}.config", f"is missing; {cls.name} saves each model's configuration")
     return list(codes)
 
 
 def check_layout(d, where: str, schema: TableSchema) -> None:
     """The modelled-columns layout: every encoded column exactly once, values the schema allows."""
-    _fields(d, where, ("n_numeric", "n_categorical", "continuous", "discrete", "constant"))
+    card_fields(d, where, ("n_numeric", "n_categorical", "continuous", "discrete", "constant"))
     nn, nc = len(schema.numeric), len(schema.categorical)
     if d["n_numeric"] != nn or isinstance(d["n_numeric"], bool):
-        raise _bad(f"{where}.n_numeric", f"is {d['n_numeric']!r}, but schema.columns has {nn} numeric column(s)")
+        raise card_error(f"{where}.n_numeric", f"is {d['n_numeric']!r}, but schema.columns has {nn} numeric column(s)")
     if d["n_categorical"] != nc or isinstance(d["n_categorical"], bool):
-        raise _bad(f"{where}.n_categorical", f"is {d['n_categorical']!r}, but schema.columns has {nc} categorical column(s)")
+        raise card_error(f"{where}.n_categorical", f"is {d['n_categorical']!r}, but schema.columns has {nc} categorical column(s)")
     seen = {"num": [], "cat": []}
     if not isinstance(d["continuous"], list):
-        raise _bad(f"{where}.continuous", "must be a list")
+        raise card_error(f"{where}.continuous", "must be a list")
     for k, j in enumerate(d["continuous"]):
         seen["num"].append(_int(j, f"{where}.continuous[{k}]", 0, nn - 1))
     for part in ("discrete", "constant"):
         if not isinstance(d[part], list):
-            raise _bad(f"{where}.{part}", "must be a list")
+            raise card_error(f"{where}.{part}", "must be a list")
         for k, entry in enumerate(d[part]):
             at = f"{where}.{part}[{k}]"
             if not isinstance(entry, list) or len(entry) != 3 or entry[0] not in ("num", "cat"):
-                raise _bad(at, "must be [\"num\" or \"cat\", column index, value(s)]")
+                raise card_error(at, "must be [\"num\" or \"cat\", column index, value(s)]")
             source, j, value = entry
             j = _int(j, f"{at}[1]", 0, (nn if source == "num" else nc) - 1)
             seen[source].append(j)
             values = value if part == "discrete" else [value]
             if part == "discrete" and (not isinstance(value, list) or len(value) < 2):
-                raise _bad(f"{at}[2]", "must list at least two observed values")
+                raise card_error(f"{at}[2]", "must list at least two observed values")
             _check_values(values, f"{at}[2]", schema, source, j)
     for source, n in (("num", nn), ("cat", nc)):
         if sorted(seen[source]) != list(range(n)):
-            raise _bad(where, f"must model each {'numeric' if source == 'num' else 'categorical'} column once "
+            raise card_error(where, f"must model each {'numeric' if source == 'num' else 'categorical'} column once "
                        f"(0 to {n - 1}), got {sorted(seen[source])}")
 
 
@@ -244,40 +244,40 @@ def _check_values(values: list, where: str, schema: TableSchema, source: str, j:
         spec = schema.numeric[j]
         for v in values:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-                raise _bad(where, f"must hold finite numbers, got {v!r}")
+                raise card_error(where, f"must hold finite numbers, got {v!r}")
             # (Not required whole: an imputed training cell may sit between two integers.)
             if spec.kind in (INTEGER, BOOLEAN) and not spec.minimum <= v <= spec.maximum:
-                raise _bad(where, f"{v!r} is outside column {spec.name!r}'s range [{spec.minimum}, {spec.maximum}]")
+                raise card_error(where, f"{v!r} is outside column {spec.name!r}'s range [{spec.minimum}, {spec.maximum}]")
     if values != sorted(values) or len(set(values)) != len(values):
-        raise _bad(where, "must be distinct values in increasing order")
+        raise card_error(where, "must be distinct values in increasing order")
 
 
 def _check_files(files, allowed: tuple, cls, models: list, has_arrays: bool) -> None:
     from .persistence import ARRAYS, PICKLE, WEIGHTS
 
     if not isinstance(files, dict):
-        raise _bad("files", "must be an object")
+        raise card_error("files", "must be an object")
     for name, meta in files.items():
         if name not in allowed:
-            raise _bad("files", f"lists an unexpected file {name!r}")
-        _fields(meta, f"files.{name}", ("format", "sha256"))
+            raise card_error("files", f"lists an unexpected file {name!r}")
+        card_fields(meta, f"files.{name}", ("format", "sha256"))
         fmt = "pickle" if name == PICKLE else "safetensors"
         if meta["format"] != fmt:
-            raise _bad(f"files.{name}.format", f"must be {fmt!r}, got {meta['format']!r}")
+            raise card_error(f"files.{name}.format", f"must be {fmt!r}, got {meta['format']!r}")
         if not isinstance(meta["sha256"], str) or not HEX64.fullmatch(meta["sha256"]):
-            raise _bad(f"files.{name}.sha256", "must be 64 lowercase hexadecimal digits")
+            raise card_error(f"files.{name}.sha256", "must be 64 lowercase hexadecimal digits")
     fitted = any("constant" not in m for m in models)
     own = PICKLE if cls.pickles else WEIGHTS
     other = WEIGHTS if cls.pickles else PICKLE
     if other in files:
-        raise _bad("files", f"lists {other}, which {cls.name} never writes; refused "
+        raise card_error("files", f"lists {other}, which {cls.name} never writes; refused "
                    "(it is never opened, whatever trust is given)")
     if fitted and own not in files:
-        raise _bad("files", f"does not list {own}, which holds {cls.name}'s fitted models")
+        raise card_error("files", f"does not list {own}, which holds {cls.name}'s fitted models")
     if not fitted and own in files:
-        raise _bad("files", f"lists {own}, but every model is constant")
+        raise card_error("files", f"lists {own}, but every model is constant")
     if has_arrays and ARRAYS not in files:
-        raise _bad("files", f"does not list {ARRAYS}, which holds missing-cell patterns or the real rows of "
+        raise card_error("files", f"does not list {ARRAYS}, which holds missing-cell patterns or the real rows of "
                    "the classes the SMOTE family serves")
 
 
@@ -374,7 +374,7 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
     from .generators.networks.wgan_gp import ARCHITECTURE
 
     at = f"model.json field {where}.config"
-    _fields(config, f"{where}.config", ("architecture", "width", "n_cont", "sizes", "n_classes", "hidden", "z_dim",
+    card_fields(config, f"{where}.config", ("architecture", "width", "n_cont", "sizes", "n_classes", "hidden", "z_dim",
                                         "prior", "value_conditions", "info"))
     if config["architecture"] != ARCHITECTURE:
         raise ModelLoadError(
@@ -382,19 +382,19 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
             f"this gensample reads layout {ARCHITECTURE}: fit it again (gensample fit ...)"
         )
     if _int(config["n_cont"], f"{where}.config.n_cont") != n_cont:
-        raise _bad(f"{where}.config.n_cont", f"is {config['n_cont']}, but the layout models {n_cont} continuous column(s)")
+        raise card_error(f"{where}.config.n_cont", f"is {config['n_cont']}, but the layout models {n_cont} continuous column(s)")
     if config["sizes"] != sizes:
-        raise _bad(f"{where}.config.sizes", f"is {config['sizes']!r}, but the layout's discrete columns have {sizes} values")
+        raise card_error(f"{where}.config.sizes", f"is {config['sizes']!r}, but the layout's discrete columns have {sizes} values")
     if _int(config["width"], f"{where}.config.width") != n_cont + sum(sizes):
-        raise _bad(f"{where}.config.width", f"is {config['width']}, but the layout makes {n_cont + sum(sizes)}")
+        raise card_error(f"{where}.config.width", f"is {config['width']}, but the layout makes {n_cont + sum(sizes)}")
     if _int(config["n_classes"], f"{where}.config.n_classes", 1) != n_cond:
-        raise _bad(f"{where}.config.n_classes", f"is {config['n_classes']}, but the model serves {n_cond} condition(s)")
+        raise card_error(f"{where}.config.n_classes", f"is {config['n_classes']}, but the model serves {n_cond} condition(s)")
     hidden = _int(config["hidden"], f"{where}.config.hidden", 1)
     z_dim = _int(config["z_dim"], f"{where}.config.z_dim", 1)
     prior = _bool(config["prior"], f"{where}.config.prior")
     vcond = _bool(config["value_conditions"], f"{where}.config.value_conditions")
     if not isinstance(config["info"], dict):
-        raise _bad(f"{where}.config.info", "must be an object")
+        raise card_error(f"{where}.config.info", "must be an object")
     # The generator's parameter shapes, as networks.wgan_gp.WGANModel.build (layout 3) makes
     # them; checked against a freshly fitted model in tests/test_model_integrity.py.
     width, k = n_cont + sum(sizes), max(1, n_cond)
@@ -422,9 +422,9 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
 
 def _check_arf(config, tensors, where, n_cont, sizes, n_cond) -> None:
     at = f"model.json field {where}.config"
-    _fields(config, f"{where}.config", ("n_probs", "accuracy", "kept_round"))
+    card_fields(config, f"{where}.config", ("n_probs", "accuracy", "kept_round"))
     if _int(config["n_probs"], f"{where}.config.n_probs") != len(sizes):
-        raise _bad(f"{where}.config.n_probs", f"is {config['n_probs']}, but the layout models {len(sizes)} discrete column(s)")
+        raise card_error(f"{where}.config.n_probs", f"is {config['n_probs']}, but the layout models {len(sizes)} discrete column(s)")
     tree = tensors.get("tree")
     leaves = len(tree) if tree is not None and tree.ndim == 1 and len(tree) >= 1 else "leaves"
     shapes = {"tree": (leaves,), "counts": (leaves, n_cond)}

@@ -55,6 +55,7 @@ from .errors import ExportError, GensampleError, ModelLoadError, ParameterError
 from .generators._deep import Layout
 from .schema_json import schema_from_json, schema_to_json
 from .utils import file_sha256 as _sha256
+from .utils import json_safe as _json_safe
 from .utils import json_scalar as _json_scalar
 from .utils import package_versions
 
@@ -561,14 +562,6 @@ def _generator_from_params(cls, params: dict, device: str | None):
 
 def _info_of(model) -> dict:
     return dict(getattr(model, "info", None) or getattr(model, "gs_info", None) or {})
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return _json_scalar(value)
 
 
 def versions() -> dict:

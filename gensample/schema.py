@@ -51,7 +51,7 @@ EXACT_FLOAT_INT = 2**53
 
 _NS_PER_DAY = 86_400 * 10**9
 # Datetime resolutions tried from coarsest to finest, in nanoseconds.
-_RESOLUTIONS = (
+DATETIME_RESOLUTIONS = (
     ("D", _NS_PER_DAY),
     ("h", 3_600 * 10**9),
     ("min", 60 * 10**9),
@@ -251,7 +251,7 @@ class TableSchema:
         n = len(frame)
         numeric = np.empty((n, len(self.numeric)), dtype=np.float64)
         for j, spec in enumerate(self.numeric):
-            numeric[:, j] = _encode_numeric(frame[spec.name], spec)
+            numeric[:, j] = encode_numeric(frame[spec.name], spec)
         categorical = np.empty((n, len(self.categorical)), dtype=np.int32)
         for j, spec in enumerate(self.categorical):
             categorical[:, j] = _encode_categorical(frame[spec.name], spec)
@@ -425,7 +425,7 @@ def _infer_column(series: pd.Series, name: Hashable, force_categorical: bool) ->
         idx = pd.DatetimeIndex(series)
         ns = _to_ns(idx)[~missing]
         resolution = "ns"
-        for unit, step in _RESOLUTIONS:
+        for unit, step in DATETIME_RESOLUTIONS:
             if np.all(ns % step == 0):
                 resolution = unit
                 break
@@ -487,7 +487,10 @@ def _codes(series: pd.Series, categories: list) -> np.ndarray:
     return codes.astype(np.int32)
 
 
-def _encode_numeric(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
+def encode_numeric(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    """One non-categorical column as float64, as :meth:`TableSchema.encode` encodes it
+    (datetimes in days, booleans 0/1, wide integers as offsets); missing cells NaN. The
+    fidelity scorers use it so that they measure the space the generators work in."""
     if spec.kind == DATETIME:
         idx = pd.DatetimeIndex(series)
         out = _to_ns(idx).astype(np.float64) / _NS_PER_DAY
@@ -589,7 +592,7 @@ def _decode_numeric(values: np.ndarray, spec: ColumnSpec, miss: np.ndarray | Non
         miss = None
     dtype = spec.dtype
     if spec.kind == DATETIME:
-        step = dict(_RESOLUTIONS)[spec.resolution]
+        step = dict(DATETIME_RESOLUTIONS)[spec.resolution]
         ns = np.rint(values * _NS_PER_DAY / step).astype(np.int64) * step
         idx = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
         if spec.tz is not None:  # back from wall-clock time; DST gaps and repeats resolved forward / as standard time

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExportError, ModelLoadError
-from .schema import _RESOLUTIONS, BOOLEAN, CATEGORICAL, CONTINUOUS, DATETIME, EMPTY, INTEGER, ColumnSpec, TableSchema, TargetSpec
+from .schema import DATETIME_RESOLUTIONS, BOOLEAN, CATEGORICAL, CONTINUOUS, DATETIME, EMPTY, INTEGER, ColumnSpec, TableSchema, TargetSpec
 
 __all__ = ["schema_from_json", "schema_to_json"]
 _NA_TAGS = {"nan": np.nan, "none": None, "NA": pd.NA, "NaT": pd.NaT}
-_RESOLUTION_NAMES = tuple(name for name, _ in _RESOLUTIONS)
+_RESOLUTION_NAMES = tuple(name for name, _ in DATETIME_RESOLUTIONS)
 
 
 def _na_tag(value) -> str:
@@ -80,35 +80,36 @@ _COLUMN_FIELDS = ("name", "kind", "dtype", "missing_rate", "na_value", "categori
 _MAX_DAYS = 106_751.0
 
 
-def _bad(where: str, what: str) -> ModelLoadError:
+def card_error(where: str, what: str) -> ModelLoadError:
+    """The ModelLoadError for one field of a card: ``where`` the field's path, ``what`` its fault."""
     return ModelLoadError(f"model.json field {where} {what}; the card is broken or was edited: save the generator again")
 
 
 def _number(value, where: str):
     """A finite number as written: an int stays an int (wide integer ranges are kept exact)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not np.isfinite(value)):
-        raise _bad(where, f"must be a finite number, got {value!r}")
+        raise card_error(where, f"must be a finite number, got {value!r}")
     return value
 
 
-def _fields(d, where: str, required: tuple, optional: tuple = ()) -> dict:
+def card_fields(d, where: str, required: tuple, optional: tuple = ()) -> dict:
     """``d`` as an object with the ``required`` keys and no key outside ``optional`` (``where`` "": top level)."""
     if not isinstance(d, dict):
-        raise _bad(where or "(top level)", f"must be an object, got {type(d).__name__}")
+        raise card_error(where or "(top level)", f"must be an object, got {type(d).__name__}")
     missing = [k for k in required if k not in d]
     if missing:
-        raise _bad(f"{where}.{missing[0]}" if where else missing[0], "is missing")
+        raise card_error(f"{where}.{missing[0]}" if where else missing[0], "is missing")
     extra = [k for k in d if k not in required and k not in optional]
     if extra:
-        raise _bad(f"{where}.{extra[0]}" if where else str(extra[0]), "is not a field gensample writes")
+        raise card_error(f"{where}.{extra[0]}" if where else str(extra[0]), "is not a field gensample writes")
     return d
 
 
-def _scalar(value, where: str):
+def card_scalar(value, where: str):
     """A name, label or category as save() writes it: str, int, finite float, bool or null."""
     if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and np.isfinite(value)):
         return value
-    raise _bad(where, f"must be a string, number, boolean or null, got {type(value).__name__}")
+    raise card_error(where, f"must be a string, number, boolean or null, got {type(value).__name__}")
 
 
 def _unique(values: list, where: str) -> None:
@@ -116,40 +117,40 @@ def _unique(values: list, where: str) -> None:
     keys = [(type(v).__name__, v) for v in values]
     if len(set(keys)) != len(keys):
         dup = next(v for i, v in enumerate(values) if keys.index(keys[i]) != i)
-        raise _bad(where, f"repeats {dup!r}")
+        raise card_error(where, f"repeats {dup!r}")
 
 
 def _dtype_from(d, where: str):
-    _fields(d, where, ("name",), ("categories", "categories_dtype", "ordered"))
+    card_fields(d, where, ("name",), ("categories", "categories_dtype", "ordered"))
     name = d["name"]
     if not isinstance(name, str):
-        raise _bad(f"{where}.name", f"must be a dtype name, got {name!r}")
+        raise card_error(f"{where}.name", f"must be a dtype name, got {name!r}")
     if name == "category":
-        _fields(d, where, ("name", "categories", "categories_dtype", "ordered"))
+        card_fields(d, where, ("name", "categories", "categories_dtype", "ordered"))
         cats, cdt, ordered = d["categories"], d["categories_dtype"], d["ordered"]
         if not isinstance(cats, list):
-            raise _bad(f"{where}.categories", "must be a list")
+            raise card_error(f"{where}.categories", "must be a list")
         for i, c in enumerate(cats):
-            _scalar(c, f"{where}.categories[{i}]")
+            card_scalar(c, f"{where}.categories[{i}]")
         _unique(cats, f"{where}.categories")
         if not isinstance(ordered, bool):
-            raise _bad(f"{where}.ordered", f"must be true or false, got {ordered!r}")
+            raise card_error(f"{where}.ordered", f"must be true or false, got {ordered!r}")
         if not isinstance(cdt, str):
-            raise _bad(f"{where}.categories_dtype", f"must be a dtype name, got {cdt!r}")
+            raise card_error(f"{where}.categories_dtype", f"must be a dtype name, got {cdt!r}")
         try:
             index = pd.Index(cats, dtype=cdt) if cats else None
             dtype = pd.CategoricalDtype(index, ordered=ordered)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise _bad(f"{where}.categories", f"cannot be categories of dtype {cdt!r} ({exc})") from None
+            raise card_error(f"{where}.categories", f"cannot be categories of dtype {cdt!r} ({exc})") from None
         if index is not None and [v for v in index] != cats:
-            raise _bad(f"{where}.categories", f"do not load back as the same values in dtype {cdt!r}")
+            raise card_error(f"{where}.categories", f"do not load back as the same values in dtype {cdt!r}")
         return dtype
     if len(d) != 1:
-        raise _bad(where, f"has category fields but names dtype {name!r}")
+        raise card_error(where, f"has category fields but names dtype {name!r}")
     try:
         return pd.api.types.pandas_dtype(name)
     except (TypeError, ValueError) as exc:
-        raise _bad(f"{where}.name", f"is not a dtype pandas knows ({name!r}: {exc})") from None
+        raise card_error(f"{where}.name", f"is not a dtype pandas knows ({name!r}: {exc})") from None
 
 
 def _numpy_int(dtype) -> bool:
@@ -192,40 +193,40 @@ def _value_fits(value, dtype) -> bool:
 
 
 def _column_from(c, where: str) -> ColumnSpec:
-    _fields(c, where, _COLUMN_FIELDS)
-    name = _scalar(c["name"], f"{where}.name")
+    card_fields(c, where, _COLUMN_FIELDS)
+    name = card_scalar(c["name"], f"{where}.name")
     kind = c["kind"]
     if kind not in _KINDS:
-        raise _bad(f"{where}.kind", f"must be one of {', '.join(_KINDS)}, got {kind!r}")
+        raise card_error(f"{where}.kind", f"must be one of {', '.join(_KINDS)}, got {kind!r}")
     dtype = _dtype_from(c["dtype"], f"{where}.dtype")
     if not _dtype_fits_kind(kind, dtype):
-        raise _bad(f"{where}.dtype", f"{dtype} cannot hold a {kind} column")
+        raise card_error(f"{where}.dtype", f"{dtype} cannot hold a {kind} column")
     rate = float(_number(c["missing_rate"], f"{where}.missing_rate"))
     if not 0.0 <= rate <= 1.0 or (kind == EMPTY) != (rate == 1.0):
-        raise _bad(f"{where}.missing_rate", f"{rate!r} does not fit a {kind} column (0 to 1; 1 only for an empty one)")
+        raise card_error(f"{where}.missing_rate", f"{rate!r} does not fit a {kind} column (0 to 1; 1 only for an empty one)")
     if rate > 0 and (_numpy_int(dtype) or dtype == np.bool_):
-        raise _bad(f"{where}.missing_rate", f"is {rate!r} but a {dtype} column cannot hold missing cells")
+        raise card_error(f"{where}.missing_rate", f"is {rate!r} but a {dtype} column cannot hold missing cells")
     tag = c["na_value"]
     if tag not in _NA_TAGS:
-        raise _bad(f"{where}.na_value", f"must be one of {', '.join(_NA_TAGS)}, got {tag!r}")
+        raise card_error(f"{where}.na_value", f"must be one of {', '.join(_NA_TAGS)}, got {tag!r}")
     cats = c["categories"]
     if not isinstance(cats, list):
-        raise _bad(f"{where}.categories", "must be a list")
+        raise card_error(f"{where}.categories", "must be a list")
     if kind == CATEGORICAL:
         if not cats:
-            raise _bad(f"{where}.categories", "is empty, but a categorical column has at least one observed value")
+            raise card_error(f"{where}.categories", "is empty, but a categorical column has at least one observed value")
         for i, v in enumerate(cats):
-            _scalar(v, f"{where}.categories[{i}]")
+            card_scalar(v, f"{where}.categories[{i}]")
             if v is None or not _value_fits(v, dtype):
-                raise _bad(f"{where}.categories[{i}]", f"{v!r} is not a value of the column's dtype {dtype}")
+                raise card_error(f"{where}.categories[{i}]", f"{v!r} is not a value of the column's dtype {dtype}")
         _unique(cats, f"{where}.categories")
     elif cats:
-        raise _bad(f"{where}.categories", f"must be empty for a {kind} column")
+        raise card_error(f"{where}.categories", f"must be empty for a {kind} column")
     lo, hi, resolution = c["minimum"], c["maximum"], c["resolution"]
     if kind in (CONTINUOUS, INTEGER, BOOLEAN, DATETIME):
         lo, hi = _number(lo, f"{where}.minimum"), _number(hi, f"{where}.maximum")
         if lo > hi:
-            raise _bad(f"{where}.minimum", f"{lo!r} is above the maximum {hi!r}")
+            raise card_error(f"{where}.minimum", f"{lo!r} is above the maximum {hi!r}")
         if kind == INTEGER:
             base = dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype
             info = np.iinfo(base)
@@ -233,18 +234,18 @@ def _column_from(c, where: str) -> ColumnSpec:
                 # An int is compared exactly; float(info.max) rounds up to 2**63: compare below it.
                 whole = isinstance(v, int) or v == np.floor(v)
                 if not whole or not (info.min <= v <= info.max if isinstance(v, int) else info.min <= v < float(info.max) + 1):
-                    raise _bad(f"{where}.{field_}", f"{v!r} is not a whole number a {dtype} column holds")
+                    raise card_error(f"{where}.{field_}", f"{v!r} is not a whole number a {dtype} column holds")
         if kind == BOOLEAN and (lo, hi) != (0.0, 1.0):
-            raise _bad(f"{where}.minimum", "and maximum of a boolean column must be 0 and 1")
+            raise card_error(f"{where}.minimum", "and maximum of a boolean column must be 0 and 1")
         if kind == DATETIME and not (-_MAX_DAYS <= lo and hi <= _MAX_DAYS):
-            raise _bad(f"{where}.maximum", f"days {lo!r} to {hi!r} are outside what datetime64[ns] holds")
+            raise card_error(f"{where}.maximum", f"days {lo!r} to {hi!r} are outside what datetime64[ns] holds")
     elif lo is not None or hi is not None:
-        raise _bad(f"{where}.minimum", f"and maximum must be null for a {kind} column")
+        raise card_error(f"{where}.minimum", f"and maximum must be null for a {kind} column")
     if kind == DATETIME:
         if resolution not in _RESOLUTION_NAMES:
-            raise _bad(f"{where}.resolution", f"must be one of {', '.join(_RESOLUTION_NAMES)}, got {resolution!r}")
+            raise card_error(f"{where}.resolution", f"must be one of {', '.join(_RESOLUTION_NAMES)}, got {resolution!r}")
     elif resolution is not None:
-        raise _bad(f"{where}.resolution", f"must be null for a {kind} column")
+        raise card_error(f"{where}.resolution", f"must be null for a {kind} column")
     return ColumnSpec(
         name=name, kind=kind, dtype=dtype, missing_rate=rate, na_value=_NA_TAGS[tag],
         categories=list(cats), minimum=lo, maximum=hi, resolution=resolution, tz=getattr(dtype, "tz", None),
@@ -272,32 +273,32 @@ def schema_from_json(d: dict, where: str = "schema") -> TableSchema:
         cannot hold the column's kind, bounds outside the dtype, categories the dtype does not
         hold, an ``order`` that is not the columns and the target); the message names it.
     """
-    _fields(d, where, ("columns", "target", "order"))
+    card_fields(d, where, ("columns", "target", "order"))
     if not isinstance(d["columns"], list) or not d["columns"]:
-        raise _bad(f"{where}.columns", "must be a non-empty list")
+        raise card_error(f"{where}.columns", "must be a non-empty list")
     cols = [_column_from(c, f"{where}.columns[{i}]") for i, c in enumerate(d["columns"])]
     names = [c.name for c in cols]
     _unique(names, f"{where}.columns[].name")
-    t = _fields(d["target"], f"{where}.target", ("name", "dtype", "labels", "counts"))
-    tname = _scalar(t["name"], f"{where}.target.name")
+    t = card_fields(d["target"], f"{where}.target", ("name", "dtype", "labels", "counts"))
+    tname = card_scalar(t["name"], f"{where}.target.name")
     tdtype = _dtype_from(t["dtype"], f"{where}.target.dtype")
     labels, counts = t["labels"], t["counts"]
     if not isinstance(labels, list) or len(labels) < 2:
-        raise _bad(f"{where}.target.labels", "must list at least two classes")
+        raise card_error(f"{where}.target.labels", "must list at least two classes")
     for i, v in enumerate(labels):
-        _scalar(v, f"{where}.target.labels[{i}]")
+        card_scalar(v, f"{where}.target.labels[{i}]")
         if v is None or not _value_fits(v, tdtype):
-            raise _bad(f"{where}.target.labels[{i}]", f"{v!r} is not a value of the target's dtype {tdtype}")
+            raise card_error(f"{where}.target.labels[{i}]", f"{v!r} is not a value of the target's dtype {tdtype}")
     _unique(labels, f"{where}.target.labels")
     if (not isinstance(counts, list) or len(counts) != len(labels)
             or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in counts)):
-        raise _bad(f"{where}.target.counts", f"must be {len(labels)} non-negative integers, one per label")
+        raise card_error(f"{where}.target.counts", f"must be {len(labels)} non-negative integers, one per label")
     order = d["order"]
     if not isinstance(order, list):
-        raise _bad(f"{where}.order", "must be a list")
+        raise card_error(f"{where}.order", "must be a list")
     expected = names + [tname]
     keyed = sorted((type(v).__name__, str(v)) for v in expected)
     if len(order) != len(expected) or sorted((type(v).__name__, str(v)) for v in order) != keyed:
-        raise _bad(f"{where}.order", "must list each column and the target once")
+        raise card_error(f"{where}.order", "must list each column and the target once")
     _unique(order, f"{where}.order")
     return TableSchema(cols, TargetSpec(tname, tdtype, list(labels), list(counts)), list(order))

@@ -20,8 +20,8 @@ from scipy import stats
 
 from .. import registry
 from ..errors import EvaluationError, ExportError, ParameterError
-from ..schema import TableSchema, _json_scalar
-from ..utils import atomic_write
+from ..schema import TableSchema
+from ..utils import atomic_write, check_seed, json_scalar
 from . import metrics as M
 from .backends import check_backend, run_grid
 from .classifiers import check_classifiers
@@ -131,8 +131,7 @@ def compare(
                              f"{len(schema.target.labels)} classes")
     M.check_metric(metric, (*M.METRICS, "expected_cost") if cost_matrix else M.METRICS)
     M.check_metric(threshold_metric, M.LABEL_METRICS, "threshold_metric")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    check_seed(seed, "seed", allow_none=False)
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
         raise ParameterError(f"beta must be a positive number, got {beta!r}")
     check_backend(backend, n_jobs, scheduler)
@@ -176,14 +175,14 @@ def compare(
                      "operating points are left out for this multi-class target")
     examples = {o.example["method"]: o.example for o in outcomes if o.example is not None}
     run_settings = {
-        "target": _json_scalar(target), "methods": method_list, "baselines": list(BASELINES), "classifiers": classifiers,
+        "target": json_scalar(target), "methods": method_list, "baselines": list(BASELINES), "classifiers": classifiers,
         "folds": folds, "repeats": repeats, "metric": metric, "seed": int(seed), "beta": float(beta),
         "tune_threshold": bool(tune_threshold), "threshold_metric": threshold_metric, "inner_folds": inner_folds,
         "sampling_strategy": sampling_strategy if isinstance(sampling_strategy, (str, int, float)) else
-        {str(_json_scalar(k)): v for k, v in dict(sampling_strategy).items()},
-        "categorical": settings.categorical and [_json_scalar(c) for c in settings.categorical],
+        {str(json_scalar(k)): v for k, v in dict(sampling_strategy).items()},
+        "categorical": settings.categorical and [json_scalar(c) for c in settings.categorical],
         "method_params": _jsonable(method_params),
-        "positive_class": _json_scalar(labels[positive]) if n_classes == 2 else None,
+        "positive_class": json_scalar(labels[positive]) if n_classes == 2 else None,
         "backend": backend, "n_rows": int(len(data)), "n_features": len(schema.columns),
         "costs": cost_matrix,
     }
@@ -621,7 +620,7 @@ def _generation_frame(records, order) -> pd.DataFrame:
 
 def _jsonable(v):
     if isinstance(v, dict):
-        return {str(_json_scalar(k)): _jsonable(x) for k, x in v.items()}
+        return {str(json_scalar(k)): _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     return _num(v)
@@ -630,7 +629,7 @@ def _jsonable(v):
 def _num(v):
     if isinstance(v, (float, np.floating)):
         return None if not np.isfinite(v) else float(v)
-    return _json_scalar(v)
+    return json_scalar(v)
 
 
 def _records(frame: pd.DataFrame) -> list:

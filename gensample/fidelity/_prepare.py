@@ -154,13 +154,13 @@ def _encode(frame: pd.DataFrame, schema: TableSchema, numeric, categorical, feat
 
 
 def _numeric_values(series: pd.Series, spec: ColumnSpec, schema: TableSchema) -> np.ndarray:
-    from ..schema import _encode_numeric  # the one numeric encoding of the package
+    from ..schema import encode_numeric  # the one numeric encoding of the package
 
     if spec.kind == BOOLEAN and not (pd.api.types.is_bool_dtype(series.dtype) or series.dtype == object):
         # A boolean column read back from CSV as 0/1 numbers.
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     try:
-        return _encode_numeric(series, spec)
+        return encode_numeric(series, spec)
     except (TypeError, ValueError):
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 

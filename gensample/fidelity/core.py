@@ -11,7 +11,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..errors import InputError, ParameterError
-from ..schema import TableSchema, _json_scalar
+from ..schema import TableSchema
+from ..utils import check_seed, json_scalar
 from ._prepare import compared, prepare
 from .calibration import Thresholds
 from .columns import column_measures
@@ -118,10 +119,7 @@ def _check_args(real, synthetic, k, random_state, target=None) -> None:
                          "pass the rows sample_minority made (result.synthetic)")
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ParameterError(f"k must be an integer >= 1, got {k!r}")
-    if random_state is not None and (
-        isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0
-    ):
-        raise ParameterError(f"random_state must be None or a non-negative integer, got {random_state!r}")
+    check_seed(random_state)
 
 
 def _refuse_infinite(frame: pd.DataFrame, name: str) -> None:
@@ -222,8 +220,12 @@ def _features(real, synthetic, target, schema, categorical, notes):
     return cols
 
 
-def _infer_schema(real_features: pd.DataFrame, categorical) -> TableSchema:
-    """Column kinds from the real rows (the reference); a throwaway two-class target."""
+def feature_schema(real_features: pd.DataFrame, categorical) -> TableSchema:
+    """The schema of feature columns alone, their kinds read from the real rows (the reference).
+
+    ``TableSchema.infer`` needs a target, so a throwaway two-class one is added to a copy;
+    the scorers use only the feature columns' specs.
+    """
     frame = real_features.copy()
     frame[_ORIGIN] = np.arange(len(frame)) % 2
     forced = None if categorical is None else [c for c in ([categorical] if isinstance(categorical, str) else categorical)]
@@ -243,7 +245,7 @@ def _evaluate_one(real, synthetic, target, label, schema, categorical, k, th, ra
         raise InputError("there are no synthetic rows to check")
     cols = _features(real, synthetic, target, schema, categorical, notes)
     if schema is None:
-        schema = _infer_schema(real[cols], categorical)
+        schema = feature_schema(real[cols], categorical)
     prep = prepare(real, synthetic, schema)
     if not compared(prep.features):
         notes.append("every feature column is empty in the real rows: only missing rates were compared")
@@ -291,7 +293,7 @@ def _evaluate_one(real, synthetic, target, label, schema, categorical, k, th, ra
     }
     return FidelityReport(
         label=None if target is None else label,
-        target=None if target is None else _json_scalar(target),
+        target=None if target is None else json_scalar(target),
         n_real=int(prep.real.n),
         n_synthetic=int(prep.synthetic.n),
         columns=columns,

@@ -390,7 +390,7 @@ def holdout_dcr_ratio(
     from sklearn.neighbors import NearestNeighbors
 
     from ._prepare import prepare
-    from .core import _infer_schema
+    from .core import feature_schema
 
     for name, f in (("train", train), ("synthetic", synthetic), ("holdout", holdout)):
         _check_frame(name, f)
@@ -404,7 +404,7 @@ def holdout_dcr_ratio(
     rng = np.random.default_rng(random_state)
     s = synthetic[cols].iloc[_sub(len(synthetic), max_rows, rng)]
     h = holdout[cols].iloc[_sub(len(holdout), max_rows, rng)]
-    schema = _infer_schema(train[cols], categorical)
+    schema = feature_schema(train[cols], categorical)
     # One preparation for both query sets, so they share the embedding (same indicators).
     prep = prepare(train[cols], pd.concat([s, h], ignore_index=True), schema)
     embed = prep.embedder()
