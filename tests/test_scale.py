@@ -265,3 +265,10 @@ def test_text_target_and_missing_text_stream_as_in_memory(tmp_path):
     pd.testing.assert_frame_equal(mem.synthetic, st.synthetic, check_exact=True)
     assert st.schema.column("s").categories == mem.schema.column("s").categories
     assert st.schema.column("s").missing_rate == mem.schema.column("s").missing_rate
+
+
+def test_scale_record_splits_passes_from_generation(parquet):
+    st = gensample.sample_minority(str(parquet), "y", random_state=0, batch_rows=BATCH, gate=None, check=False)
+    secs = st.scale["seconds"]
+    assert set(secs) == {"passes", "generation"} and secs["passes"] > 0 and secs["generation"] > 0
+    assert secs["passes"] + secs["generation"] <= st.seconds + 1e-3

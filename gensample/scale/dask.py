@@ -42,7 +42,8 @@ class DaskResult(SampleResult):
     Attributes
     ----------
     scale : dict
-        Rows read, partitions, what the method needed of the other classes, rows held.
+        Rows read, partitions, what the method needed of the other classes, rows held, and
+        ``seconds``: the passes' (counts, witnesses, filters on the workers) and the generation's.
     """
 
     scale: dict = field(default_factory=dict)

@@ -25,7 +25,8 @@ class StreamedResult(SampleResult):
     ----------
     scale : dict
         How the run streamed: rows read, batch size, passes, what the method needed of the
-        other classes (:class:`~gensample.scale.needs.Need`), rows held in memory.
+        other classes (:class:`~gensample.scale.needs.Need`), rows held in memory, and
+        ``seconds``: the passes' and the generation's wall time.
     """
 
     scale: dict = field(default_factory=dict)
