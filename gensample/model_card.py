@@ -23,7 +23,7 @@ import numpy as np
 from . import registry
 from .errors import GensampleError, ModelLoadError
 from .schema import BOOLEAN, INTEGER, TableSchema
-from .schema_json import card_error, card_fields, card_scalar, schema_from_json
+from .schema_json import card_error, card_fields, schema_from_json
 
 __all__ = ["CardFacts", "check_arrays", "check_card", "check_tensors"]
 

@@ -34,14 +34,12 @@ Loading never executes code from the folder unless ``trust=True`` is given for a
 
 from __future__ import annotations
 
-import errno
 import glob
 import hashlib
 import json
 import os
 import pickle
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -49,11 +47,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import model_card
+from . import atomic, model_card
 from .checks import check_path
 from .errors import ExportError, GensampleError, ModelLoadError, ParameterError
 from .generators._deep import Layout
-from .schema_json import schema_from_json, schema_to_json
+from .schema_json import schema_to_json
 from .utils import file_sha256 as _sha256
 from .utils import json_safe as _json_safe
 from .utils import json_scalar as _json_scalar
@@ -113,14 +111,14 @@ def save(fitted, folder: str | os.PathLike | None = None, overwrite: bool = Fals
         raise ExportError(f"{folder} already holds files; pass overwrite=True (--overwrite) or choose another folder")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale(folder)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}-", suffix=_TMP, dir=folder.parent))
+        atomic.remove_stale_folders(folder)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}-", suffix=atomic.FOLDER_TMP, dir=folder.parent))
     except OSError as exc:
         raise ExportError(f"cannot write a generator into {folder.parent}: {exc}") from exc
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a saved model follows the umask
+        os.chmod(tmp, 0o777 & ~atomic.current_umask())  # mkdtemp makes it 0700; a saved model follows the umask
         digest = _write_folder(fitted, tmp)
-        _commit(tmp, folder, overwrite)
+        atomic.commit_folder(tmp, folder, overwrite)
     except BaseException as exc:  # KeyboardInterrupt too: never leave the temporary folder behind
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -129,98 +127,6 @@ def save(fitted, folder: str | os.PathLike | None = None, overwrite: bool = Fals
     saved = SavedModel(folder)
     saved.sha256 = digest
     return saved
-
-
-_TMP = ".tmp"
-_OLD = ".old"
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _remove_stale(folder: Path) -> None:
-    """Delete temporary folders that an earlier, killed save of ``folder`` left beside it.
-
-    Their names carry the saving process's id; only those whose process is gone are removed,
-    so a save running in parallel keeps its own.
-    """
-    for path in folder.parent.glob(f".{glob.escape(folder.name)}.*-*"):
-        pid = path.name[len(folder.name) + 2:].split("-", 1)[0]
-        if not path.is_dir() or not pid.isdigit() or not path.name.endswith((_TMP, _OLD)) or _alive(int(pid)):
-            continue
-        if path.name.endswith(_OLD) and not folder.exists():
-            continue  # the previous model, moved aside by a save killed mid-swap: load() names it
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:  # some file systems cannot sync a folder; the rename is still atomic
-        pass
-    finally:
-        os.close(fd)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _commit(tmp: Path, folder: Path, overwrite: bool) -> None:
-    """Put the complete folder ``tmp`` at ``folder`` (see :func:`save`)."""
-    if folder.is_dir() and any(folder.iterdir()):
-        if not overwrite:  # appeared while we were writing
-            raise ExportError(f"{folder} already holds files; pass overwrite=True (--overwrite) or choose another folder")
-        if _exchange(tmp, folder):
-            _fsync(folder.parent)
-            shutil.rmtree(tmp, ignore_errors=True)  # now the previous model
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}-", suffix=_OLD, dir=folder.parent))
-        os.replace(folder, old)  # replaces the empty placeholder folder mkdtemp made
-        try:
-            os.rename(tmp, folder)
-        except BaseException:
-            os.rename(old, folder)
-            raise
-        _fsync(folder.parent)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    # No folder there, or an empty one: rename replaces an empty folder on POSIX.
-    if folder.is_dir() and os.name == "nt":  # pragma: no cover - Windows cannot rename onto a folder
-        folder.rmdir()
-    os.rename(tmp, folder)
-    _fsync(folder.parent)
 
 
 #: Seconds to pause between writing the weights and the card (environment variable, read at
@@ -296,8 +202,8 @@ def _write_folder(fitted, folder: Path) -> str:
     blob = (json.dumps(card, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     (folder / CARD).write_bytes(blob)
     for path in folder.iterdir():
-        _fsync(path)
-    _fsync(folder)
+        atomic.fsync_path(path)
+    atomic.fsync_path(folder)
     return hashlib.sha256(blob).hexdigest()
 
 
@@ -412,7 +318,7 @@ def _refuse_constant(name: str):
 
 def _missing_hint(folder: Path) -> str:
     if not folder.exists():
-        moved = sorted(folder.parent.glob(f".{glob.escape(folder.name)}.*-*{_OLD}")) if folder.parent.is_dir() else []
+        moved = sorted(folder.parent.glob(f".{glob.escape(folder.name)}.*-*{atomic.FOLDER_OLD}")) if folder.parent.is_dir() else []
         if moved:
             return (f"; a save interrupted while replacing it left the previous model in {moved[-1]}: "
                     f"rename that folder to {folder.name} to use it")

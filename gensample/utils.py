@@ -7,35 +7,30 @@ Everything here is public so that no module needs another module's underscored n
 * :func:`package_versions`: installed versions of named packages, for provenance;
 * :func:`atomic_write`: write a file through a temporary file and a rename (the file gets the
   mode the umask gives; stale temporary files a killed writer left are removed, see
-  :func:`stale_temp_files`);
+  :func:`stale_temp_files`); both live in :mod:`gensample.atomic` and are re-exported here;
 * :func:`check_seed`: the one validator of ``random_state`` / ``seed`` arguments.
 
-The module imports only the standard library, numpy, pandas and :mod:`gensample.errors`, so
+The module imports only the standard library, numpy, pandas, :mod:`gensample.errors` and
+:mod:`gensample.atomic`, so
 any module of the package may import it without creating an import cycle.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import numbers
 import os
 import platform
-import re
-import secrets
-import socket
-import time
-import warnings
 from collections.abc import Callable, Iterable
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import ExportError, ParameterError
+from .atomic import atomic_write, stale_temp_files  # noqa: F401 - public here, where modules look for them
+from .errors import ParameterError
 
 __all__ = ["atomic_write", "check_seed", "file_sha256", "json_safe", "json_scalar", "package_versions",
            "stale_temp_files"]
@@ -139,170 +134,6 @@ def file_sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-#: A temporary file of ours not modified for this long is stale whoever wrote it (seconds):
-#: the rule for writers on other machines sharing the folder, whose process cannot be asked.
-STALE_AFTER_S = 3600
-
-
-def _host_tag() -> str:
-    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
-
-
-def _temp_name(target: str) -> str:
-    """``.NAME.<8 hex>.<host tag>-<pid>.tmp``: hidden, beside the target, naming its writer."""
-    return f".{target}.{secrets.token_hex(4)}.{_host_tag()}-{os.getpid()}.tmp"
-
-
-def _temp_pattern(target: str) -> re.Pattern:
-    # Ours: the name above, or the ``.NAME.<8 random>.tmp`` of tempfile.mkstemp that earlier
-    # versions used (no writer named: only its age can tell it is stale).
-    return re.compile(rf"\.{re.escape(target)}\.(?:[0-9a-f]{{8}}\.(?P<host>[0-9a-f]{{6}})-(?P<pid>\d+)|[a-z0-9_]{{8}})\.tmp")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):  # exists (another user's) or cannot tell: assume alive
-        return True
-    return True
-
-
-def stale_temp_files(path: str | os.PathLike, now: float | None = None) -> list[Path]:
-    """Temporary files that an interrupted :func:`atomic_write` of ``path`` left beside it.
-
-    A file is ours when its name matches the pattern :func:`atomic_write` uses for ``path``
-    (``.NAME.<random>.<host>-<pid>.tmp``, or ``.NAME.<random>.tmp`` of earlier versions), it
-    is a regular file (not a link or a folder: streamed Dask exports use folders of a similar
-    name) and it belongs to the current user. It is stale when its writer ran on this machine
-    (same host tag) and is no longer running, or when it has not changed for
-    :data:`STALE_AFTER_S` seconds (a writer on another machine, or one that cannot be named).
-    A live writer's file is never stale while it keeps writing.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The target file.
-    now : float, optional
-        The current time (``time.time()``), for tests.
-
-    Returns
-    -------
-    list of Path
-        The stale files, sorted by name; nothing is removed.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    pattern = _temp_pattern(path.name)
-    now = time.time() if now is None else now
-    host = _host_tag()
-    out = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    for entry in entries:
-        match = pattern.fullmatch(entry.name)
-        if not match:
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if not entry.is_file(follow_symlinks=False) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
-            continue
-        age = now - st.st_mtime
-        pid = match.group("pid")
-        dead = pid is not None and match.group("host") == host and int(pid) != os.getpid() and not _pid_alive(int(pid))
-        if dead or age >= STALE_AFTER_S:
-            out.append(Path(entry.path))
-    return sorted(out)
-
-
-def _remove_stale(path: Path) -> None:
-    """Remove the stale temporary files of ``path``; warn (never fail the write) when one stays."""
-    for stale in stale_temp_files(path):
-        try:
-            stale.unlink()
-        except FileNotFoundError:  # another writer cleaned it first
-            pass
-        except OSError as exc:
-            warnings.warn(f"could not remove the stale temporary file {str(stale)!r} (left by an interrupted "
-                          f"write of {str(path)!r}): {exc}; remove it by hand", UserWarning, stacklevel=3)
-
-
-def _create_temp(folder: Path, target: str) -> Path:
-    """Create an empty temporary file beside the target, mode ``0o666`` less the umask."""
-    for _ in range(100):
-        tmp = folder / _temp_name(target)
-        try:
-            # os.open applies the process umask to 0o666, as open() does for the target itself
-            # (tempfile.mkstemp would make it 0o600 whatever the umask, and the rename keeps it).
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return tmp
-    raise FileExistsError(f"no free temporary name beside {target!r}")  # pragma: no cover
-
-
-def atomic_write(path: str | os.PathLike, writer: Callable[[Path], Any], overwrite: bool) -> None:
-    """Write ``path`` through a temporary file in the same folder, then put it in place.
-
-    An interrupted write never leaves a partial file at ``path``: ``writer`` fills a
-    temporary file, which is flushed to disk and only then moved to ``path``. The file gets
-    the mode a plain ``open()`` would give it (``0o666`` less the umask), not a temporary
-    file's ``0o600``. A write killed before the rename (``kill -9``, power loss) leaves its
-    temporary file ``.NAME.<random>.<host>-<pid>.tmp`` beside ``path``; the next write of
-    ``path`` removes such files once they are stale (:func:`stale_temp_files` says which).
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The file to write. Its folder must exist.
-    writer : callable
-        ``writer(tmp)`` writes the whole content to the :class:`~pathlib.Path` ``tmp``.
-    overwrite : bool
-        Replace an existing ``path``. Without it the final step is a hard link, which
-        fails if another process created ``path`` in the meantime, so nothing is clobbered.
-
-    Raises
-    ------
-    ExportError
-        ``path`` exists and ``overwrite`` is False, or the file system refused the write.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    _remove_stale(path)
-    try:
-        tmp = _create_temp(folder, path.name)
-    except OSError as exc:
-        raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
-    try:
-        writer(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path appeared meanwhile: never clobber
-            except FileExistsError:
-                raise ExportError(f"{str(path)!r} already exists; pass overwrite=True (CLI: --force) to replace it") from None
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise ExportError(f"{str(path)!r} already exists; pass overwrite=True to replace it") from None
-                os.replace(tmp, path)
-    except ExportError:
-        raise
-    except OSError as exc:
-        raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 # ====================================================================== environment

@@ -313,7 +313,7 @@ def test_export_into_read_only_folder(tmp_path, result, monkeypatch):
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied", str(folder))
 
-        monkeypatch.setattr("gensample.utils._create_temp", refuse)
+        monkeypatch.setattr("gensample.atomic._create_temp", refuse)
     try:
         expect(errors.ExportError, ["could not write", "permission denied", "folder you can write"],
                gs.export, result, folder / "o.csv")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gensample import utils
+from gensample import atomic, utils
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_DISK = textwrap.dedent("""
@@ -154,7 +154,7 @@ def dead_pid() -> int:
 
 def test_only_our_stale_temp_files_are_removed(tmp_path):
     target = tmp_path / "t.csv"
-    tag = utils._host_tag()
+    tag = atomic.host_tag()
     dead = tmp_path / f".t.csv.0badf00d.{tag}-{dead_pid()}.tmp"
     alive = tmp_path / f".t.csv.0badf00e.{tag}-{os.getppid()}.tmp"       # a running writer
     mine = tmp_path / f".t.csv.0badf00f.{tag}-{os.getpid()}.tmp"         # this process: a write in progress
@@ -167,7 +167,7 @@ def test_only_our_stale_temp_files_are_removed(tmp_path):
         p.write_text("partial")
     folder = tmp_path / f".t.csv.0badf012.{tag}-{dead_pid()}.tmp"  # a folder (Dask exports): never removed
     folder.mkdir()
-    hour_ago = time.time() - utils.STALE_AFTER_S - 5
+    hour_ago = time.time() - atomic.STALE_AFTER_S - 5
     os.utime(legacy_old, (hour_ago, hour_ago))
     assert utils.stale_temp_files(target) == sorted([dead, legacy_old])
     # An hour without a change makes any of ours stale, whoever wrote it.

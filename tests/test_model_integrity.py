@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 import gensample
-from gensample import persistence
+from gensample import atomic, persistence
 from gensample.cli import main
 from gensample.errors import ExportError, ModelLoadError, ParameterError
 from gensample.persistence import IntegrityWarning
@@ -355,7 +355,7 @@ def test_overwrite_without_an_atomic_exchange_moves_the_old_model_aside_then_rem
                                                                                         monkeypatch):
     target = tmp_path / "m"
     wgan.save(target)
-    monkeypatch.setattr(persistence, "_exchange", lambda a, b: False)  # a system without renameat2
+    monkeypatch.setattr(atomic, "exchange_paths", lambda a, b: False)  # a system without renameat2
     other = fit(mixed, "Class", "wgan-gp", **{**WGAN, "steps": 3})
     second = other.save(target, overwrite=True)
     assert os.listdir(tmp_path) == ["m"] and sha(target / "model.json") == second.sha256
@@ -456,7 +456,7 @@ def test_kill_9_during_cli_fit_leaves_no_folder_at_the_target(tmp_path, capsys):
 
 
 def test_an_interrupted_swap_names_where_the_previous_model_is(wgan_folder, tmp_path):
-    moved = tmp_path / f".m.{2**22 + 12345}-abc{persistence._OLD}"
+    moved = tmp_path / f".m.{2**22 + 12345}-abc{atomic.FOLDER_OLD}"
     shutil.copytree(wgan_folder, moved)
     with pytest.raises(ModelLoadError, match="left the previous model in .*abc.old"):
         gensample.load_generator(tmp_path / "m")

@@ -50,13 +50,6 @@ def test_json_safe_default_hook_renders_own_types():
     assert json_safe({"r": [Record(), np.int16(4)]}, default=hook) == {"r": [{"x": 1}, 4]}
 
 
-def test_schema_keeps_old_private_alias():
-    # Modules that still import the underscored name keep working until they move.
-    from gensample import schema
-
-    assert schema._json_scalar is json_scalar
-
-
 def test_file_sha256_matches_hashlib(tmp_path):
     data = np.random.default_rng(0).bytes(3 * (1 << 20) + 17)  # more than one read block
     path = tmp_path / "f.bin"
