@@ -112,6 +112,15 @@ def card_scalar(value, where: str):
     raise card_error(where, f"must be a string, number, boolean or null, got {type(value).__name__}")
 
 
+def _observed_values(values: list, where: str, dtype, whose: str) -> None:
+    """Every entry a scalar of ``dtype`` (no null), and no entry twice."""
+    for i, v in enumerate(values):
+        card_scalar(v, f"{where}[{i}]")
+        if v is None or not _value_fits(v, dtype):
+            raise card_error(f"{where}[{i}]", f"{v!r} is not a value of {whose} dtype {dtype}")
+    _unique(values, where)
+
+
 def _unique(values: list, where: str) -> None:
     # 1 == 1.0 == True in Python: compare with the type, as pandas' object lookups would not.
     keys = [(type(v).__name__, v) for v in values]
@@ -215,11 +224,7 @@ def _column_from(c, where: str) -> ColumnSpec:
     if kind == CATEGORICAL:
         if not cats:
             raise card_error(f"{where}.categories", "is empty, but a categorical column has at least one observed value")
-        for i, v in enumerate(cats):
-            card_scalar(v, f"{where}.categories[{i}]")
-            if v is None or not _value_fits(v, dtype):
-                raise card_error(f"{where}.categories[{i}]", f"{v!r} is not a value of the column's dtype {dtype}")
-        _unique(cats, f"{where}.categories")
+        _observed_values(cats, f"{where}.categories", dtype, "the column's")
     elif cats:
         raise card_error(f"{where}.categories", f"must be empty for a {kind} column")
     lo, hi, resolution = c["minimum"], c["maximum"], c["resolution"]
@@ -285,11 +290,7 @@ def schema_from_json(d: dict, where: str = "schema") -> TableSchema:
     labels, counts = t["labels"], t["counts"]
     if not isinstance(labels, list) or len(labels) < 2:
         raise card_error(f"{where}.target.labels", "must list at least two classes")
-    for i, v in enumerate(labels):
-        card_scalar(v, f"{where}.target.labels[{i}]")
-        if v is None or not _value_fits(v, tdtype):
-            raise card_error(f"{where}.target.labels[{i}]", f"{v!r} is not a value of the target's dtype {tdtype}")
-    _unique(labels, f"{where}.target.labels")
+    _observed_values(labels, f"{where}.target.labels", tdtype, "the target's")
     if (not isinstance(counts, list) or len(counts) != len(labels)
             or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in counts)):
         raise card_error(f"{where}.target.counts", f"must be {len(labels)} non-negative integers, one per label")

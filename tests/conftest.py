@@ -74,6 +74,16 @@ def make_categorical(n: int = 200, minority: int = 20, seed: int = 0) -> pd.Data
     })
 
 
+class Boom:
+    """A pickle that, if ever loaded, writes a marker file: loading must never run it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
 @pytest.fixture
 def mixed() -> pd.DataFrame:
     return make_mixed()

@@ -15,7 +15,7 @@ from gensample.cli import main
 from gensample.errors import ExportError, ModelLoadError, ParameterError
 from gensample.persistence import IntegrityWarning
 
-from .conftest import make_mixed, make_numeric
+from .conftest import Boom, make_mixed, make_numeric
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
@@ -30,16 +30,6 @@ def fit(data, target, method="wgan-gp", **params):
         if method == "gaussian-copula":
             defaults = {"verbose": False, "default_distribution": "norm"}
         return gensample.fit_generator(data, target, method, random_state=0, **{**defaults, **params})
-
-
-class Boom:
-    """A pickle that, if ever loaded, writes a marker file: loading must never run it."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 @pytest.fixture(scope="module")

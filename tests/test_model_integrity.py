@@ -24,12 +24,12 @@ import pandas as pd
 import pytest
 
 import gensample
-from gensample import atomic, persistence
+from gensample import atomic
 from gensample.cli import main
 from gensample.errors import ExportError, ModelLoadError, ParameterError
 from gensample.persistence import IntegrityWarning
 
-from .conftest import make_mixed, make_numeric
+from .conftest import Boom, make_mixed, make_numeric
 
 pytest.importorskip("torch")
 pytest.importorskip("safetensors")
@@ -46,16 +46,6 @@ def fit(data, target, method, **params):
 
 def sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class Boom:
-    """A pickle that, if ever loaded, writes a marker file: loading must never run it."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 @pytest.fixture(scope="module")
