@@ -76,8 +76,6 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
     ModelLoadError
         Naming the first field that is missing, of the wrong type or inconsistent.
     """
-    from .generators._deep import DeepGenerator
-
     card_fields(card, "", REQUIRED, OPTIONAL)
     method = card["method"]
     if not isinstance(method, str):
@@ -86,7 +84,7 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
         cls = registry.get(method)
     except GensampleError:
         raise card_error("method", f"{method!r} is not a method this gensample has") from None
-    if not issubclass(cls, DeepGenerator):
+    if not cls.saves_models:
         raise card_error("method", f"{method!r} fits no model, so no folder can hold one")
     if not isinstance(card["params"], dict):
         raise card_error("params", "must be an object")
@@ -123,7 +121,7 @@ def check_card(card: dict, files_allowed: tuple) -> CardFacts:
                 raise card_error(f"{where}.fallback", f"must be null when the class is served by {method}")
             deep.append(code)
             continue
-        if not isinstance(used, str) or used not in registry.names() or issubclass(registry.get(used), DeepGenerator):
+        if not isinstance(used, str) or used not in registry.names() or registry.get(used).saves_models:
             raise card_error(f"{where}.method_used", f"must be {method!r} or the SMOTE-family method that replaced it, got {used!r}")
         if not isinstance(why, str) or not why:
             raise card_error(f"{where}.fallback", f"must say why {used} replaced {method}")
@@ -371,7 +369,7 @@ def _expect(tensors: dict, shapes: dict, where: str, dtypes: dict) -> None:
 
 
 def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
-    from .generators.networks.wgan_gp import ARCHITECTURE
+    ARCHITECTURE = registry.get("wgan-gp").network_architecture
 
     at = f"model.json field {where}.config"
     card_fields(config, f"{where}.config", ("architecture", "width", "n_cont", "sizes", "n_classes", "hidden", "z_dim",

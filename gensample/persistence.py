@@ -50,7 +50,6 @@ import numpy as np
 from . import atomic, model_card
 from .checks import check_path
 from .errors import ExportError, GensampleError, ModelLoadError, ParameterError
-from .generators._deep import Layout
 from .schema_json import schema_to_json
 from .utils import file_sha256 as _sha256
 from .utils import json_safe as _json_safe
@@ -432,7 +431,7 @@ def _from_card(folder: Path, card: dict, trust: bool, device: str | None, digest
             except Exception as exc:  # checked above; a library's own error must still not escape raw
                 raise ModelLoadError(f"models[{i}] of {folder / CARD} cannot be rebuilt ({type(exc).__name__}: {exc})") from exc
         gen.models_[key if key == "all" else int(key)] = {
-            "layout": Layout.from_dict(item["layout"]), "classes": [int(c) for c in item["classes"]],
+            "layout": cls.layout_from_dict(item["layout"]), "classes": [int(c) for c in item["classes"]],
             "model": model, "conditional": bool(item["conditional"]),
         }
     return {"generator": gen, "schema": facts.schema, "card": card, "arrays": arrays}

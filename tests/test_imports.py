@@ -121,6 +121,9 @@ FORBIDDEN = [  # (importing area, imported area)
       ("gensample.sampling", "gensample.generators", "gensample.evaluation", "gensample.selection")],
     ("gensample.generators", "gensample.evaluation"),
     ("gensample.io", "gensample.generators"),
+    ("gensample.persistence", "gensample.generators"),
+    ("gensample.model_card", "gensample.generators"),
+    ("gensample.schema_json", "gensample.generators"),
     ("gensample.utils", "gensample.generators"),
 ]
 

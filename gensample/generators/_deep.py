@@ -80,6 +80,12 @@ class DeepGenerator(Generator):
     }
     #: True when the model's state is only available as a pickle (sdv, ctgan).
     pickles: ClassVar[bool] = True
+    saves_models: ClassVar[bool] = True
+
+    @staticmethod
+    def layout_from_dict(d: dict) -> Layout:
+        """The :class:`Layout` a saved card describes (persistence rebuilds it through the class)."""
+        return Layout.from_dict(d)
 
     def __init__(self, **params: Any):
         super().__init__(**params)

@@ -111,6 +111,9 @@ class Generator:
     #: (``gate``) by default. A subclass that does not set it inherits it from its family
     #: (:data:`GENERATIVE_FAMILIES`), so a plugin declaring ``family = "deep"`` is judged too.
     generative: ClassVar[bool] = False
+    #: True when the method fits a model that ``fit_generator`` can keep and ``save`` can
+    #: write (the deep, forest and copula methods); persistence asks this, not the class tree.
+    saves_models: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

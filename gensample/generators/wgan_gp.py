@@ -115,6 +115,8 @@ class WGANGP(DeepGenerator):
     description = "WGAN-GP: class-conditional Wasserstein GAN with gradient penalty and packing (torch), held-out early stopping"
     min_rows = 10
     pickles = False
+    #: The network layout version its saved cards carry (checked by the model-card reader).
+    network_architecture = net.ARCHITECTURE
     defaults = {
         "epochs": 300,
         "steps": None,
