@@ -16,6 +16,7 @@ kinds below are all the registry needs.
 
 from __future__ import annotations
 
+import abc
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,14 +28,16 @@ from ..errors import ParameterError
 __all__ = ["Boolean", "Constraint", "Integer", "Options", "Real", "Satisfies", "Widths", "check_params"]
 
 
-class Constraint:
+class Constraint(abc.ABC):
     """One admissible kind of value; :meth:`describe` completes "must be ..."."""
 
-    def is_satisfied_by(self, value: Any) -> bool:  # pragma: no cover - every kind overrides it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def is_satisfied_by(self, value: Any) -> bool:
+        """Whether ``value`` is admitted."""
 
-    def describe(self) -> str:  # pragma: no cover - every kind overrides it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """What the constraint admits, in words."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()!r})"
