@@ -42,6 +42,7 @@ BUILTIN: dict[str, str] = {
     "gaussian-copula": "gensample.generators.gaussian_copula:GaussianCopulaGenerator",
     "wgan-gp": "gensample.generators.wgan_gp:WGANGP",
     "arf": "gensample.generators.arf:ARF",
+    "forest-flow": "gensample.generators.forest_flow:ForestFlow",
 }
 
 _cache: dict[str, type[Generator]] = {}

@@ -58,7 +58,10 @@ def _instance(name: str, cls) -> GenerativeOverSampler:
         params = {k: v for k, v in _TINY_DEEP.items() if k in cls.defaults} or None
         gates = {"check": False, "gate": None}
     elif "min_rows" in cls.defaults:  # other learned models (arf): the checks' small classes too
-        params = {k: v for k, v in {"min_rows": 2, "verbose": False}.items() if k in cls.defaults}
+        # forest-flow at its defaults fits 20 x (columns) boosted regressors per class: a few
+        # trees per level test the same contract in a fraction of a second.
+        tiny = {"min_rows": 2, "verbose": False, "n_t": 2, "max_iter": 3, "duplicate_k": 2}
+        params = {k: v for k, v in tiny.items() if k in cls.defaults}
     if cls.generative:
         # Generative methods are gated and checked by default; inside the checks that would run an
         # inner cross-validation per call (about a minute for gaussian-copula) and test the gate,

@@ -95,4 +95,8 @@ BUILTIN_INFO: dict[str, MethodInfo] = {
         'forest', ('numeric', 'categorical', 'mixed', 'missing'), True, 25,
         'ARF (Watson et al. 2023): adversarial random forest + FORDE leaf densities (scikit-learn trees), seconds on CPU',
     ),
+    'forest-flow': MethodInfo(
+        'forest', ('numeric', 'categorical', 'mixed', 'missing'), True, 25,
+        'Forest-Flow (Jolicoeur-Martineau et al. 2024): flow matching with gradient-boosted trees (scikit-learn), tens of seconds on CPU',
+    ),
 }
