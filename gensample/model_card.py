@@ -338,7 +338,7 @@ def check_tensors(method: str, item: dict, tensors: dict, where: str) -> None:
     """The saved arrays of one model against its card entry (``config``, ``layout``, ``classes``).
 
     ``tensors`` are that model's arrays with the ``<key>/`` prefix removed. Only methods that
-    save tensors (``wgan-gp``, ``arf``) have any; another method name checks nothing.
+    save tensors (``wgan-gp``, ``arf``, ``forest-flow``) have any; another method name checks nothing.
     """
     layout = item["layout"]
     n_cont = len(layout["continuous"])
@@ -348,6 +348,8 @@ def check_tensors(method: str, item: dict, tensors: dict, where: str) -> None:
         _check_wgan(item["config"], tensors, where, n_cont, sizes, n_cond)
     elif method == "arf":
         _check_arf(item["config"], tensors, where, n_cont, sizes, n_cond)
+    elif method == "forest-flow":
+        _check_forest_flow(item["config"], tensors, where, n_cont, sizes, n_cond)
 
 
 def _expect(tensors: dict, shapes: dict, where: str, dtypes: dict) -> None:
@@ -433,3 +435,28 @@ def _check_arf(config, tensors, where, n_cont, sizes, n_cond) -> None:
         raise ModelLoadError(f"weights.safetensors: the leaves of {where} have negative counts or spreads, or empty boxes")
     if any((tensors[f"probs/{j}"] < 0).any() for j in range(len(sizes))):
         raise ModelLoadError(f"weights.safetensors: the leaf probabilities of {where} must not be negative")
+
+
+def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
+    # Shapes and types only; that every child index and split feature lies inside the trees
+    # is checked when the arrays become a model (generators/_flow_forest.FlowForest).
+    at = f"model.json field {where}.config"
+    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"))
+    n_t = _int(config["n_t"], f"{where}.config.n_t", 1)
+    _int(config["max_depth_seen"], f"{where}.config.max_depth_seen")
+    if _int(config["n_cont"], f"{where}.config.n_cont") != n_cont:
+        raise card_error(f"{where}.config.n_cont", f"is {config['n_cont']}, but the layout models {n_cont} continuous column(s)")
+    if config["sizes"] != sizes:
+        raise card_error(f"{where}.config.sizes", f"is {config['sizes']!r}, but the layout's discrete columns have {sizes} values")
+    if _int(config["n_classes"], f"{where}.config.n_classes", 1) != n_cond:
+        raise card_error(f"{where}.config.n_classes", f"is {config['n_classes']}, but the model serves {n_cond} condition(s)")
+    width = n_cont + sum(sizes)
+    roots, value = tensors.get("roots"), tensors.get("value")
+    trees = roots.shape[2] if roots is not None and roots.ndim == 3 else "trees"
+    nodes = len(value) if value is not None and value.ndim == 1 and len(value) >= 1 else "nodes"
+    shapes = {"lo": (n_cont,), "hi": (n_cont,), "roots": (n_t, width, trees), "baseline": (n_t, width)}
+    shapes.update({name: (nodes,) for name in ("feature", "threshold", "left", "right", "is_leaf", "value")})
+    dtypes = {"roots": np.int64, "feature": np.int64, "left": np.int64, "right": np.int64, "is_leaf": np.uint8}
+    _expect(tensors, shapes, at, dtypes)
+    if (tensors["lo"] > tensors["hi"]).any():
+        raise ModelLoadError(f"weights.safetensors: the column ranges of {where} are empty (lo above hi)")

@@ -149,6 +149,25 @@ def test_a_tampered_tree_array_in_a_saved_folder_is_a_model_load_error(tmp_path)
         gs.load_generator(folder)
 
 
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("n_t", 3, "weights"), ("n_cont", 0, "n_cont"), ("sizes", [9], "sizes"), ("n_classes", 2, "n_classes"),
+    ("n_t", -1, "n_t"),
+])
+def test_an_edited_card_is_refused_before_any_tree_is_built(tmp_path, field, value, match):
+    import json
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GensampleWarning)
+        fitted = gs.fit_generator(make_mixed(200, 30), "Class", "forest-flow", random_state=0, **FAST)
+    folder = fitted.save(tmp_path / "m")
+    card = json.loads((folder / "model.json").read_text())
+    model = next(m for m in card["models"])
+    model["config"][field] = value
+    (folder / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match=match):
+        gs.load_generator(folder)
+
+
 # ------------------------------------------------------------------ the tree arrays
 def test_tree_arrays_predict_what_scikit_learn_predicts():
     # The flat arrays are copied out of scikit-learn's private ``_predictors[i][0].nodes``; a

@@ -307,7 +307,9 @@ def test_card_checks_accept_every_layout_the_methods_write(tmp_path):
     # expected tensor shapes must be the real ones, or a genuine model would be refused.
     data = make_numeric(n=150, minority=30, classes=3)
     for method, params in (("wgan-gp", {"steps": 3, "hidden": 8, "z_dim": 2, "prior": True, "fit_on": "all"}),
-                           ("arf", {"n_trees": 5, "fit_on": "all"}), ("arf", {"n_trees": 5})):
+                           ("arf", {"n_trees": 5, "fit_on": "all"}), ("arf", {"n_trees": 5}),
+                           ("forest-flow", {"n_t": 2, "max_iter": 3, "duplicate_k": 2, "fit_on": "all"}),
+                           ("forest-flow", {"n_t": 2, "max_iter": 3, "duplicate_k": 2})):
         gen = fit(data, "label", method, verbose=False, min_rows=10, **params)
         folder = gen.save(tmp_path / f"{method}-{params['fit_on'] if 'fit_on' in params else 'minority'}")
         loaded = gensample.load_generator(folder, sha256=folder.sha256)
