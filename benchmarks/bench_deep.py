@@ -376,6 +376,7 @@ SWEEP_PARAMS = {
     "gaussian-copula": {},
     "wgan-gp": {"steps": 100},
     "arf": {},
+    "forest-flow": {"n_t": 4, "max_iter": 10, "duplicate_k": 5},
 }
 
 
@@ -386,7 +387,7 @@ def cmd_sweep(args) -> dict:
     files = sorted(p for p in Path(args.folder).glob("*.csv"))
     for path in files:
         df = load(path.parent, path.stem)
-        for method in args.methods or [*DEEP, "arf"]:
+        for method in args.methods or [*DEEP, "arf", "forest-flow"]:
             t = time.perf_counter()
             try:
                 with warnings.catch_warnings():
