@@ -223,7 +223,7 @@ def cmd_sample(args) -> int:
     params = parse_params(args.param)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None
     if args.target in data.columns:
-        print(profile_line(data[args.target]))
+        print(profile_line(data[args.target], data.drop(columns=[args.target])))
     strategy = parse_strategy(args.strategy, data[args.target] if args.target in data.columns else None)
     result = sample_minority(
         data, args.target, method=args.method, sampling_strategy=strategy, random_state=args.seed,
@@ -246,7 +246,7 @@ def cmd_demo(args) -> int:
     data = datasets.load(args.dataset)
     out = Path(args.out or f"gensample-demo-{args.dataset}.csv")
     print(f"dataset: {info.name} ({info.kind}, bundled) - {info.description}")
-    print(profile_line(data[info.target]))
+    print(profile_line(data[info.target], data.drop(columns=[info.target])))
     result = sample_minority(data, info.target, method=args.method, random_state=args.seed)
     existed = out.exists()
     path = export(result, out, flag_synthetic=True, overwrite=True)

@@ -174,6 +174,8 @@ def test_cli_sample_prints_and_writes(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "imbalance ratio" in text and "method: smote" in text and str(out) in text
+    # the features are profiled too, not only the class counts (issue 11)
+    assert "structure (5-NN)" in text and "guidance:" in text
     frame = pd.read_parquet(out)
     assert (frame["Class"] == "positive").sum() == 100 and frame["is_synthetic"].sum() == 70
     assert main(["sample", str(src), "--target", "Class", "--out", str(out)]) == 2
