@@ -11,6 +11,11 @@ Training runs through the per-class runner (:mod:`gensample.runner`), as ``sampl
 does; the folder format and its safety rules (no code runs on load unless ``trust=True`` for a
 pickle, checksums) are :mod:`gensample.persistence`'s, the schema's JSON form
 :mod:`gensample.schema_json`'s.
+
+Why one module: it holds one object's life cycle: :func:`fit_generator` builds a
+:class:`FittedGenerator`, whose ``sample``/``save`` and :func:`load_generator` (via
+``_assemble``) share its private fields (plan, per-class fallbacks, layouts); the folder format
+and card checks already live apart in :mod:`gensample.persistence` and :mod:`gensample.model_card`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ user's own SHA-256 (``load_generator(..., sha256=...)``) is for.
 
 Descriptive fields (``fidelity``, ``versions``, ``created``, ``models[].info``) are checked for
 their type only: they are reported back, never used to make rows.
+
+Why one module: it is one check, run once per load: :func:`check_card` returns the
+:class:`CardFacts` that :func:`check_arrays` checks the saved arrays against, and
+:func:`check_tensors` dispatches to the per-method checks (wgan-gp, arf, forest-flow) that
+share ``_expect``; the field paths in its errors (``models[0].config.hidden``) stay consistent
+because they are all written here.
 """
 
 from __future__ import annotations

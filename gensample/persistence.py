@@ -30,6 +30,10 @@ from the bytes whose digest was checked.
 
 Loading never executes code from the folder unless ``trust=True`` is given for a pickle. The
 :class:`~gensample.fitted.FittedGenerator` itself is assembled in :mod:`gensample.fitted`.
+
+Why one module: :func:`save` and :func:`load` are the two sides of one folder format (file
+names, digests, what each file may contain); keeping writer and reader together keeps them in
+step. Field checks live in :mod:`gensample.model_card`, assembly in :mod:`gensample.fitted`.
 """
 
 from __future__ import annotations

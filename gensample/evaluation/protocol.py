@@ -11,6 +11,11 @@ the same numbers whichever process, machine or order runs it. The classifiers' s
 inner folds of threshold tuning and the generators' seeds do not depend on the method, so
 methods are compared with common random numbers and their differences are not classifier or
 sampling noise (``auto`` choosing SMOTE makes exactly SMOTE's rows of that fold).
+
+Why one module: the leakage rule (rows made from the training fold only) and the seed
+derivation are what every cell relies on, and they are enforced in the three pieces here
+(cell, trainer, resampler) which pass the same seeds and folds to each other; a split would
+put the rule's halves in different files.
 """
 
 from __future__ import annotations

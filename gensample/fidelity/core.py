@@ -1,4 +1,9 @@
-"""``evaluate``: compare synthetic rows with the real rows of the same class."""
+"""``evaluate``: compare synthetic rows with the real rows of the same class.
+
+Why one module: :func:`evaluate` runs the measures and :func:`build_signals` reads their
+results by key (``det['threshold_high']``, ``div['prdc']``, ``cop['exact']``, ...); the two
+sides of that dict contract, and the notes written from the same numbers, are kept side by side.
+"""
 
 from __future__ import annotations
 

@@ -33,6 +33,12 @@ determined by ``x1``". :func:`gensample.datasets.independent_marginals` is the b
 marginal and breaks every dependency (it makes rows, so it is not here: judging never
 generates). :func:`holdout_dcr_ratio` says whether rows sit closer to
 the training rows than new real rows do.
+
+Why one module: the association matrix, the dependency pairs and the gap are built on the
+same private kind detection and the same bias-corrected V and eta, so a measure and what it is
+compared with are defined once; rule consistency and the hold-out DCR ratio share the same
+frame checks and row subsampling, and are the module's other answers to "do the rows keep the
+table's structure".
 """
 
 from __future__ import annotations

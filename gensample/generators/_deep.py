@@ -21,6 +21,11 @@ decision whose evidence says how far the training got. The budget is also checke
 each class's model is fitted, which is all a single sdv call (gaussian-copula) allows.
 
 Torch, sdv and ctgan are imported inside methods, so ``import gensample`` never loads them.
+
+Why one module: this is the whole contract a deep plugin is written against (the base class,
+its :class:`Layout`, and the seeding, device, loss, time-budget and batch helpers that every
+training loop calls); every deep generator and both network modules import from here, most of
+them several names, and keeping them together means a change to the fit/sample split or to how a budget is ticked is read in one place.
 """
 
 from __future__ import annotations

@@ -57,6 +57,11 @@ Randomness: the folds and the classifier seeds come from ``random_state`` only; 
 own randomness is its ``random_state`` (samplers are cloned, and a sampler whose
 ``random_state`` is None gets a seed drawn from ``random_state`` per fold), so the same
 ``random_state`` gives the same scores.
+
+Why one module: :func:`evaluate_candidates` and :func:`choose` are two halves of one procedure
+that share the :class:`CandidateScores` layout (fold x candidate arrays, the test/train ratio
+the corrected t-test needs); most of the length is the interface written out above, which a
+caller of either half has to read whole.
 """
 
 from __future__ import annotations

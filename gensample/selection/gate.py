@@ -45,6 +45,12 @@ every sentence (warning, fallback reason, error, summary) is written when it is 
 does both for ``sample_minority``. The record, the rules and :func:`judge` live in
 :mod:`gensample.selection.gate_rules` (re-exported here), apart from the tests that gather the
 evidence.
+
+Why one module: the check and the vs-smote gate run at the same point of the per-class runner,
+on the same encoded table; the gate's two tests (:func:`utility`, :func:`resemblance`) share
+its helpers (``one_vs_rest``, ``_gate_params``). The rules and the record are already apart in
+:mod:`gensample.selection.gate_rules`; what is left is the evidence gathering, one function
+per test, and most of the length is the account of the tests above.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ name                        kind            what
 any gensample method        oversampling    ``GenerativeOverSampler(method=name)``
 ``+prior``                  calibration     prior-shift recalibration (Saerens et al. 2002)
 ==========================  ==============  =====================================================
+
+Why one module: the name table above is the module: :func:`make_remedy` parses a name into a
+:class:`Remedy`, and the factories for each row of the table (samplers, ensembles, weights,
+threshold, prior) are private helpers that only it calls.
 """
 
 from __future__ import annotations

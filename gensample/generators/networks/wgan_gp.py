@@ -4,6 +4,10 @@ What :class:`gensample.generators.wgan_gp.WGANGP` trains and samples with (the p
 parameters and the training loop stay in that module). ``WGANModel`` is what a fitted
 wgan-gp keeps and saves as safetensors (:data:`ARCHITECTURE` versions its layout). torch and
 scipy load on first use, so importing this module imports neither.
+
+Why one module: :class:`WGANModel` is what a fitted wgan-gp saves, and the functions beside it
+(critic, losses, batch draws, quantile maps) fix the tensor layout it saves; keeping them in
+one file keeps that layout, versioned by :data:`ARCHITECTURE`, in one place.
 """
 
 from __future__ import annotations
