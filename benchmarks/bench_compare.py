@@ -396,11 +396,14 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
         lines.append("| Friedman p | " + " | ".join(_p(sub.loc[x, "p_friedman"]) for x in METRICS) + " |")
         lines.append("| Iman-Davenport p | " + " | ".join(_p(sub.loc[x, "p_iman_davenport"]) for x in METRICS) + " |")
         lines.append("| Nemenyi CD | " + " | ".join(f"{sub.loc[x, 'cd']:.2f}" for x in METRICS) + " |")
+        # A set where any remedy failed on a fold leaves the table, so say how many were ranked.
+        lines.append("| datasets ranked | " + " | ".join(f"{int(sub.loc[x, 'datasets'])}" for x in METRICS) + " |")
     if "auto" in all_methods and "smote" in all_methods:
         classifiers = list(rank_tables)
         focus = ("pr_auc", "mcc", "g_mean")
         lines += ["", "### auto against smote (issue 11, target 1)", "",
-                  "Mean rank of `auto` and `smote` in the tables above on the three target metrics; per dataset, "
+                  "Mean rank of `auto` and `smote` in the tables above (over the datasets ranked there) on the "
+                  "three target metrics; per dataset (every set where both ran), "
                   "`auto` is better / equal / worse than `smote` on its mean over folds; Wilcoxon signed-rank "
                   "p over the datasets where they differ (two-sided).", "",
                   "| classifier | metric | rank auto | rank smote | datasets | auto better / equal / worse | mean diff | Wilcoxon p |",
