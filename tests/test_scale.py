@@ -272,3 +272,48 @@ def test_scale_record_splits_passes_from_generation(parquet):
     secs = st.scale["seconds"]
     assert set(secs) == {"passes", "generation"} and secs["passes"] > 0 and secs["generation"] > 0
     assert secs["passes"] + secs["generation"] <= st.seconds + 1e-3
+
+
+def test_cli_strategy_labels_match_an_integer_target(tmp_path, capsys):
+    # --strategy 1:N names the label as text; the streamed CLI matches it to the int target, as in memory
+    from gensample.cli import main
+
+    df = _wide(3_000, 2)
+    src = tmp_path / "int.parquet"
+    df.to_parquet(src, row_group_size=500)
+    n_pos = int((df["y"] == 1).sum())
+    out = tmp_path / "aug.parquet"
+    argv = ["sample", str(src), "--target", "y", "--strategy", f"1:{4 * n_pos}", "--seed", "3", "--batch-rows", "400"]
+    assert main([*argv, "--out", str(out)]) == 0
+    mem = gensample.sample_minority(gensample.read_table(src), "y", sampling_strategy={1: 4 * n_pos}, random_state=3)
+    back = pd.read_parquet(out)
+    assert len(back) == 3_000 + 3 * n_pos
+    pd.testing.assert_frame_equal(back.iloc[3_000:].reset_index(drop=True), mem.synthetic)
+    capsys.readouterr()
+    # a label the target does not hold: the in-memory command's message, listing the labels
+    assert main([*argv[:4], "--strategy", "7:10", "--out", str(tmp_path / "bad.parquet")]) != 0
+    err = capsys.readouterr().err
+    assert "label '7'" in err and "['0', '1']" in err
+
+
+def test_folder_with_other_files_reads_only_parquet(tmp_path, parquet):
+    # what Spark, Hadoop, editors and gensample itself leave in a dataset folder
+    folder = tmp_path / "parts"
+    (folder / "_temporary" / "0").mkdir(parents=True)
+    df = _table()
+    for i in range(2):
+        df.iloc[i * 5000:(i + 1) * 5000].to_parquet(folder / f"part-{i}.parquet")
+    (folder / "_SUCCESS").write_bytes(b"")
+    (folder / ".part-0.parquet.crc").write_bytes(b"\x00crc")
+    (folder / "README.txt").write_text("not a table")
+    (folder / "aug.parquet.provenance.json").write_text("{}")
+    (folder / "_temporary" / "0" / "part-9.parquet").write_bytes(b"half-written")
+    mem = gensample.sample_minority(gensample.read_table(parquet), "y", random_state=5)
+    st = gensample.sample_minority(str(folder), "y", random_state=5, batch_rows=BATCH)
+    pd.testing.assert_frame_equal(mem.synthetic, st.synthetic)
+    assert [f["file"] for f in st.source["files"]] == ["part-0.parquet", "part-1.parquet"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.txt").write_text("x")
+    with pytest.raises(gensample.errors.FileFormatError, match=r"holds no Parquet file.*'README.txt'"):
+        gensample.sample_minority(str(empty), "y")

@@ -43,3 +43,23 @@ def test_dask_same_rows_as_pandas(client, method, tmp_path):
                                   df.astype(object), check_dtype=False)
     rec = json.loads((tmp_path / "aug.parquet.provenance.json").read_text())
     assert rec["scale"]["backend"] == "dask" and rec["output"]["files"]
+
+
+def test_dask_export_reads_back_as_streamed_input(client, tmp_path):
+    # the folder the Dask export writes, its provenance record copied in beside the parts
+    import shutil
+
+    df = _table()
+    res = gensample.sample_minority(dd.from_pandas(df, npartitions=12), "y", random_state=4)  # part.10 after part.9
+    out = gensample.export(res, tmp_path / "aug.parquet")
+    shutil.copy(tmp_path / "aug.parquet.provenance.json", out / "aug.parquet.provenance.json")
+    back = gensample.sample_minority(str(out), "y", random_state=0, batch_rows=1_000)
+    assert back.n_original == len(df) + len(res.synthetic)
+    assert all(f["file"].endswith(".parquet") for f in back.source["files"])
+    from gensample.scale.source import parquet_files
+
+    files = parquet_files(out)
+    assert len(files) == len(list(out.glob("*.parquet"))) > 10  # every part, not the record
+    read = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    pd.testing.assert_frame_equal(read.astype(object),
+                                  pd.concat([df, res.synthetic], ignore_index=True).astype(object), check_dtype=False)

@@ -37,7 +37,10 @@ def cmd_sample(args) -> int:
 
     params = parse_params(args.param)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None
-    strategy = parse_strategy(args.strategy)
+    # LABEL:COUNT labels are text on the command line: match them to the target's own values
+    # (an integer target's 1, not "1") as the in-memory command does, reading only that column.
+    labels = _target_labels(args) if ":" in args.strategy else None
+    strategy = parse_strategy(args.strategy, labels)
     options = dict(method=args.method, sampling_strategy=strategy, random_state=args.seed, categorical=categorical,
                    fallback=not args.no_fallback, check=args.check, gate=None if args.gate == "none" else args.gate,
                    majority_sample=args.majority_sample, progress=args.progress, **params)
@@ -53,12 +56,26 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def _target_labels(args):
+    """The target's distinct values, streamed from the Parquet input (None if the column is not there).
+
+    A missing target column is left to ``sample_minority``, which names it and lists the columns.
+    """
+    from .source import Source
+
+    source = Source(os.fspath(args.input))
+    if args.target not in source.names:
+        return None
+    return source.distinct_labels(args.target)
+
+
 def _on_dask(args, options):
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     from ..io import export
     from ..sampling import sample_minority
+    from .source import parquet_files
 
     cluster = None
     if args.scheduler:
@@ -68,7 +85,9 @@ def _on_dask(args, options):
         client = Client(cluster)
     try:
         print(f"dask: {client.scheduler.address}", file=sys.stderr)
-        ddf = dd.read_parquet(os.fspath(args.input))
+        path = Path(args.input)
+        # A folder: its Parquet files only, as the streamed path reads it (source.parquet_files).
+        ddf = dd.read_parquet(parquet_files(path) if path.is_dir() else os.fspath(path))
         result = sample_minority(ddf, args.target, **options)
         path = export(result, args.out, flag_synthetic=args.flag_synthetic, overwrite=args.force)
     finally:

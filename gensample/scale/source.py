@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Source:
     ----------
     data : str, PathLike or pyarrow.dataset.Dataset
         A Parquet file, a folder of Parquet files (read as one table, files in sorted
-        order), or a dataset.
+        order; other files in it are skipped, see :func:`parquet_files`), or a dataset.
     batch_rows : int
         Most rows per batch.
     """
@@ -55,8 +56,11 @@ class Source:
             path = Path(data)
             if not path.exists():
                 raise FileFormatError(f"no such file or folder: {str(path)!r}")
+            # A folder: only its Parquet files (writers leave _SUCCESS, .crc, README or
+            # provenance records beside them, which the Parquet reader would reject).
+            where = parquet_files(path) if path.is_dir() else str(path)
             try:
-                self.dataset = ds.dataset(str(path), format="parquet")
+                self.dataset = ds.dataset(where, format="parquet")
             except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
                 raise FileFormatError(f"could not read {str(path)!r} as Parquet: {exc}") from exc
             self.path = path.resolve()
@@ -161,6 +165,19 @@ class Source:
                     + ", ".join(map(repr, self.names[:30])) + (" ..." if len(self.names) > 30 else "")
                 )
 
+    def distinct_labels(self, target) -> pd.Series:
+        """The distinct values of column ``target`` (first-seen order), read column-only in batches.
+
+        What the in-memory CLI gets from ``data[target].unique()``, e.g. to match the labels
+        of ``--strategy 1:4`` to an integer target's values.
+        """
+        self.require([target])
+        seen: dict = {}
+        for _, frame, _ in self.frames([target]):
+            for value in frame[target].dropna().unique():
+                seen.setdefault(value, None)
+        return pd.Series(list(seen), dtype=object if not seen else None)
+
     def _check_types(self) -> None:
         import pyarrow.types as t
 
@@ -202,6 +219,49 @@ class Source:
                 if stats is None or not stats.has_null_count or stats.null_count > 0:
                     return True
         return False
+
+
+#: File names read as Parquet in a folder.
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+
+
+def parquet_files(folder) -> list[str]:
+    """The Parquet files of ``folder`` and its sub-folders, in sorted path order.
+
+    Names ending in ``.parquet``, ``.pq`` or ``.parq``; names starting with ``.`` or ``_``
+    (hidden files, ``_SUCCESS``, ``_metadata``, ``_temporary/``) are skipped, files and
+    folders alike, as pyarrow's own discovery skips them. Sorted by path with numbers
+    compared as numbers (``part.2`` before ``part.10``), as Dask sorts them: the order in
+    which Dask and ``pyarrow.dataset.write_dataset`` number their parts, so a folder they
+    wrote reads back in their row order (plain string order would put part 10 before part 2).
+
+    Raises
+    ------
+    FileFormatError
+        When the folder holds no such file (naming a few of the files it does hold).
+    """
+    folder = Path(folder)
+    found, other = [], []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        for name in names:
+            full = os.path.join(root, name)
+            if not name.startswith((".", "_")) and name.lower().endswith(PARQUET_SUFFIXES):
+                found.append(full)
+            else:
+                other.append(os.path.relpath(full, folder))
+    if not found:
+        listed = ", ".join(map(repr, sorted(other)[:5])) + (" ..." if len(other) > 5 else "")
+        raise FileFormatError(
+            f"the folder {str(folder)!r} holds no Parquet file (names ending in "
+            f"{', '.join(PARQUET_SUFFIXES)}){'; it holds ' + listed if other else ''}: "
+            "give a folder of Parquet files, or one file"
+        )
+    return sorted(found, key=_natural)
+
+
+def _natural(path: str) -> list:
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", path)]
 
 
 def _fragment_rows(fragment) -> int:
