@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import BOOLEAN, CATEGORICAL, EMPTY, ColumnSpec, TableSchema
+from .calibration import nan_moments
 
 #: Categorical levels kept in the embedding per column (by real frequency); rarer levels
 #: share one slot. Keeps the embedding narrow for high-cardinality columns; exact-copy
@@ -60,10 +61,10 @@ class Prepared:
     std: np.ndarray = field(default=None)
 
     def __post_init__(self):
-        num = self.real.numeric
-        with np.errstate(all="ignore"):
-            mean = np.nanmean(num, axis=0) if num.shape[0] else np.zeros(num.shape[1])
-            std = np.nanstd(num, axis=0) if num.shape[0] else np.ones(num.shape[1])
+        # nan_moments, not np.nanmean: a column whose real cells are all missing (the whole
+        # table's schema, a class without a value there) would warn "Mean of empty slice".
+        mean, var = nan_moments(self.real.numeric)
+        std = np.sqrt(var)
         self.mean = np.where(np.isfinite(mean), mean, 0.0)
         self.std = np.where(np.isfinite(std) & (std > 0), std, 1.0)
 

@@ -53,19 +53,27 @@ def detection(prep: Prepared, th: Thresholds, rng: np.random.Generator) -> dict:
     aucs = []
     for train, test in cv.split(X, y):
         n_train = len(train)
+        # A column with no value in the training fold (one observed cell, held out) cannot be
+        # split on, and scikit-learn's binning raises on it ("window shape cannot be larger
+        # than input array shape"): leave it out of this fold's fit.
+        seen = ~np.isnan(X[train]).all(axis=0)
+        if not seen.any():  # nothing to learn from: the classifier can only guess
+            aucs.append(0.5)
+            continue
+        fold_cats = cat_mask[seen]
         clf = HistGradientBoostingClassifier(
             max_iter=100,
             learning_rate=0.1,
             max_leaf_nodes=15,
             min_samples_leaf=max(2, min(20, n_train // 20)),
             early_stopping=False,
-            categorical_features=cat_mask if cat_mask.any() else None,
+            categorical_features=fold_cats if fold_cats.any() else None,
             random_state=seed,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            clf.fit(X[train], y[train])
-            proba = clf.predict_proba(X[test])[:, 1]
+            clf.fit(X[train][:, seen], y[train])
+            proba = clf.predict_proba(X[test][:, seen])[:, 1]
         aucs.append(roc_auc_score(y[test], proba))
     auc = float(np.mean(aucs))
     sd = auc_sd(n, m)
