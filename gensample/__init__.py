@@ -26,7 +26,7 @@ _LAZY = {
     "fit_generator": ("gensample.fitted", "fit_generator"),
     "load_generator": ("gensample.fitted", "load_generator"),
     "fidelity": ("gensample.fidelity", None),
-    "compare": ("gensample.evaluation", "compare"),
+    "compare": ("gensample.evaluation.compare", "compare"),  # the function, even once the submodule is imported
     "GenerativeOverSampler": ("gensample.imblearn_sampler", "GenerativeOverSampler"),
     "BalancedClassifier": ("gensample.balanced", "BalancedClassifier"),
     "selection": ("gensample.selection", None),

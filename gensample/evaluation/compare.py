@@ -4,31 +4,36 @@ Protocol (see :mod:`.protocol`): repeated stratified k-fold; synthetic rows from
 training fold only; three baselines always present (``none``, ``class-weight``,
 ``threshold``); every method's rows go to the same classifiers; metrics per fold; ranks
 within each fold; a verdict that says plainly when nothing beats the baselines.
+
+This module checks the arguments and runs the grid. What the run returns and how it is read
+live beside it: :class:`~gensample.evaluation.compare_result.CompareResult` (views, ranks,
+summaries, outputs), :mod:`.verdict` (the answer and the verdict in words), :mod:`.records`
+(cell records to frames, frames to JSON) and :mod:`.significance` (the corrected resampled
+t-test). ``CompareResult``, ``VIEWS`` and ``corrected_resampled_ttest`` are re-exported here,
+so the import paths of earlier versions (and pickles of a ``CompareResult``) keep working.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import registry
-from ..errors import EvaluationError, ExportError, ParameterError
+from ..errors import ParameterError
 from ..schema import TableSchema
-from ..utils import atomic_write, check_seed, json_scalar
+from ..utils import check_seed, json_scalar
 from . import metrics as M
 from .backends import check_backend, run_grid
 from .classifiers import check_classifiers
-from .profile import ImbalanceProfile, imbalance_profile
-from .protocol import BASELINES, CLASS_WEIGHT, NONE, THRESHOLD, Settings, make_cells, run_cell
+from .compare_result import VIEWS, CompareResult
+from .profile import imbalance_profile
+from .protocol import BASELINES, CLASS_WEIGHT, NONE, Settings, make_cells, run_cell
+from .records import failure_notes, fold_frame, generation_frame, jsonable
+from .significance import corrected_resampled_ttest
 
-VIEWS = ("default", "tuned")
+__all__ = ["VIEWS", "CompareResult", "compare", "corrected_resampled_ttest"]
 
 
 def compare(
@@ -162,14 +167,10 @@ def compare(
     outcomes = run_grid(run_cell, cells, (data, schema, settings), backend, n_jobs, scheduler, progress)
 
     order = {m: i for i, m in enumerate([*BASELINES, *method_list])}
-    fold_rows = pd.DataFrame([r for o in outcomes for r in o.rows])
-    fold_rows = fold_rows.sort_values(
-        ["method", "classifier", "operating_point", "repeat", "fold"],
-        key=lambda col: col.map(order) if col.name == "method" else col,
-    ).reset_index(drop=True)
-    generation = _generation_frame([o.generation for o in outcomes], order)
+    fold_rows = fold_frame([r for o in outcomes for r in o.rows], order)
+    generation = generation_frame([o.generation for o in outcomes], order)
     notes = list(dict.fromkeys(n for o in outcomes for n in o.notes))
-    notes += _failure_notes([o.generation for o in outcomes], [NONE, CLASS_WEIGHT, *method_list], folds * repeats)
+    notes += failure_notes([o.generation for o in outcomes], [NONE, CLASS_WEIGHT, *method_list], folds * repeats)
     if n_classes > 2:
         notes.append("threshold tuning applies to two-class targets: the 'threshold' baseline and tuned "
                      "operating points are left out for this multi-class target")
@@ -181,7 +182,7 @@ def compare(
         "sampling_strategy": sampling_strategy if isinstance(sampling_strategy, (str, int, float)) else
         {str(json_scalar(k)): v for k, v in dict(sampling_strategy).items()},
         "categorical": settings.categorical and [json_scalar(c) for c in settings.categorical],
-        "method_params": _jsonable(method_params),
+        "method_params": jsonable(method_params),
         "positive_class": json_scalar(labels[positive]) if n_classes == 2 else None,
         "backend": backend, "n_rows": int(len(data)), "n_features": len(schema.columns),
         "costs": cost_matrix,
@@ -189,332 +190,13 @@ def compare(
     return CompareResult(fold_rows, generation, profile, run_settings, notes, examples, data, schema)
 
 
-@dataclass(eq=False)
-class CompareResult:
-    """Per-fold numbers of a comparison, with summaries, a verdict and reports.
 
-    Attributes
-    ----------
-    folds : DataFrame
-        One row per method, classifier, operating point (``default``: the classifier's own
-        decision; ``tuned``: threshold tuned in the training fold), repeat and fold, with
-        every metric of :data:`~gensample.evaluation.metrics.METRICS`. The ``threshold``
-        baseline has ``tuned`` rows only.
-    generation : DataFrame
-        One row per method (not baselines), repeat and fold: fit+sample seconds, rows made,
-        fallbacks, and the fidelity report's headline numbers (``fidelity_*`` columns).
-    profile : ImbalanceProfile
-    settings : dict
-    notes : list of str
-    """
-
-    folds: pd.DataFrame
-    generation: pd.DataFrame
-    profile: ImbalanceProfile
-    settings: dict
-    notes: list = field(default_factory=list)
-    examples: dict = field(default_factory=dict, repr=False)
-    _data: pd.DataFrame | None = field(default=None, repr=False)
-    _schema: TableSchema | None = field(default=None, repr=False)
-
-    @property
-    def metric(self) -> str:
-        return self.settings["metric"]
-
-    @property
-    def methods(self) -> list:
-        """Baselines then methods, in the order given."""
-        present = set(self.folds["method"])
-        return [m for m in [*BASELINES, *self.settings["methods"]] if m in present]
-
-    def view(self, operating_point: str = "default") -> pd.DataFrame:
-        """The per-fold rows one table compares.
-
-        ``default``: every method at the classifier's own decision, and the ``threshold``
-        baseline at its tuned threshold (that is what it is). ``tuned``: every method at its
-        tuned threshold (``none`` is then the ``threshold`` baseline).
-        """
-        if operating_point not in VIEWS:
-            raise ParameterError(f"operating_point must be one of {', '.join(VIEWS)}, got {operating_point!r}")
-        f = self.folds
-        if operating_point == "default":
-            tuned_only = f["method"].map(_tuned_only)
-            keep = ((f["operating_point"] == "default") & ~tuned_only) | tuned_only
-        else:
-            keep = f["operating_point"] == "tuned"
-        return f[keep]
-
-    def ranks(self, operating_point: str = "default") -> pd.DataFrame:
-        """Per-fold ranks of the methods (1 = best) on every metric, within classifier, repeat and fold."""
-        v = self.view(operating_point)
-        out = v[["method", "classifier", "repeat", "fold"]].copy()
-        groups = v.groupby(["classifier", "repeat", "fold"], sort=False)
-        for m in self.ranked_metrics:
-            out[m] = groups[m].rank(ascending=m in M.LOWER_IS_BETTER, method="average")
-        return out
-
-    @property
-    def ranked_metrics(self) -> tuple:
-        """:data:`~gensample.evaluation.metrics.METRICS`, plus ``expected_cost`` when costs were given."""
-        return (*M.METRICS, "expected_cost") if "expected_cost" in self.folds.columns else tuple(M.METRICS)
-
-    def kinds(self) -> dict:
-        """``{method: kind}``: baseline, cost-sensitive, oversampling, undersampling, ensemble, combination."""
-        from ..selection.remedies import remedy_kind
-
-        return {m: remedy_kind(m) for m in self.methods}
-
-    def summary(self, operating_point: str = "default") -> pd.DataFrame:
-        """Mean, standard deviation over folds and mean rank of every metric, per classifier and method.
-
-        Columns ``<metric>_mean``, ``<metric>_std``, ``<metric>_rank`` and ``seconds`` (mean
-        fit+sample time per fold), ``fallbacks`` (sampling calls that fell back) and
-        ``calls``. Rows are sorted by classifier, then by the chosen metric, best first.
-        """
-        v = self.view(operating_point)
-        if v.empty:
-            return pd.DataFrame()
-        r = self.ranks(operating_point)
-        g = v.groupby(["classifier", "method"], sort=False)
-        gr = r.groupby(["classifier", "method"], sort=False)
-        parts = {}
-        for m in self.ranked_metrics:
-            parts[f"{m}_mean"] = g[m].mean()
-            parts[f"{m}_std"] = g[m].std(ddof=1)
-            parts[f"{m}_rank"] = gr[m].mean()
-        for m in M.REPORTED:
-            if m in v.columns:
-                parts[f"{m}_mean"] = g[m].mean()
-                parts[f"{m}_std"] = g[m].std(ddof=1)
-        parts["train_seconds"] = g["train_seconds"].mean()
-        parts["failed_folds"] = g["error"].count() if "error" in v.columns else g["fold"].count() * 0
-        out = pd.DataFrame(parts).reset_index()
-        kinds = self.kinds()
-        out.insert(2, "kind", out["method"].map(kinds))
-        gen = self.generation.groupby("method").agg(
-            seconds=("seconds", "mean"), fallbacks=("fallbacks", "sum"), calls=("calls", "sum")
-        ) if len(self.generation) else pd.DataFrame(columns=["seconds", "fallbacks", "calls"])
-        out = out.merge(gen, left_on="method", right_index=True, how="left")
-        out["seconds"] = out["seconds"].fillna(0.0)
-        out[["fallbacks", "calls"]] = out[["fallbacks", "calls"]].fillna(0).astype(int)
-        asc = self.metric in M.LOWER_IS_BETTER
-        clf_order = {c: i for i, c in enumerate(self.settings["classifiers"])}
-        out["_c"] = out["classifier"].map(clf_order)
-        out["_k"] = out[f"{self.metric}_mean"] if asc else -out[f"{self.metric}_mean"]
-        return out.sort_values(["_c", "_k"]).drop(columns=["_c", "_k"]).reset_index(drop=True)
-
-    def mean_ranks(self, operating_point: str = "default") -> pd.DataFrame:
-        """Mean rank per method (rows) and metric (columns), over classifiers, repeats and folds."""
-        return self.ranks(operating_point).groupby("method", sort=False)[list(self.ranked_metrics)].mean().reindex(
-            [m for m in self.methods if m in set(self.view(operating_point)["method"])]
-        )
-
-    # ------------------------------------------------------------------ answer
-    def answer(self, metric: str | None = None) -> list:
-        """The first lines of the report: per classifier, the best remedy, how sure, and its cost in time.
-
-        Best: the best mean ``metric`` over the folds of the default view (baselines
-        included). How sure: its standard deviation over folds, and the corrected resampled
-        t-test (Nadeau & Bengio) against ``none`` and against ``threshold``: it "beats" one only
-        when ahead with p < 0.05. Time: generation plus training seconds per fold, and the same
-        for ``none``.
-        """
-        metric = metric or self.metric
-        M.check_metric(metric, self.ranked_metrics)
-        v = self.view("default")
-        lower = metric in M.LOWER_IS_BETTER
-        gen_sec = self.generation.groupby("method")["seconds"].mean() if len(self.generation) else pd.Series(dtype=float)
-        kinds = self.kinds()
-        lines = []
-        for clf in self.settings["classifiers"]:
-            sub = v[v["classifier"] == clf]
-            if sub.empty:
-                continue
-            means = sub.groupby("method")[metric].mean().dropna()
-            if "error" in sub.columns:
-                # A remedy that failed on some folds is scored on the others: never the answer.
-                means = means.drop(sub.loc[sub["error"].notna(), "method"].unique(), errors="ignore")
-            if means.empty:
-                continue
-            best = means.idxmin() if lower else means.idxmax()
-            sd = sub[sub["method"] == best][metric].std(ddof=1)
-            said = []
-            for control in (NONE, THRESHOLD):
-                if control == best or control not in means.index:
-                    continue
-                a = sub[sub["method"] == best].set_index(["repeat", "fold"])
-                b = sub[sub["method"] == control].set_index(["repeat", "fold"])
-                common = a.index.intersection(b.index)
-                d = (a.loc[common, metric] - b.loc[common, metric]).to_numpy() * (-1 if lower else 1)
-                ratio = float(a.loc[common, "n_test"].mean() / max(b.loc[common, "n_train"].mean(), 1))
-                p = corrected_resampled_ttest(d, ratio)
-                sig = bool(np.mean(d) > 0 and np.isfinite(p) and p < 0.05)
-                said.append(f"{'beats' if sig else 'does not clearly beat'} '{control}' "
-                            f"({np.mean(d):+.3f}, p = {_pfmt(p)})")
-            sec = float(gen_sec.get(best, 0.0)) + float(sub[sub["method"] == best]["train_seconds"].mean())
-            base_sec = float(sub[sub["method"] == NONE]["train_seconds"].mean()) if NONE in means.index else float("nan")
-            lines.append(
-                f"answer for {clf}, {metric}: '{best}' ({kinds.get(best, '?')}), {means[best]:.3f} ± "
-                f"{(sd if np.isfinite(sd) else 0):.3f} over {len(sub[sub['method'] == best])} folds; "
-                + ("; ".join(said) if said else "it is the baseline itself")
-                + f"; {sec:.2f} s per fold (none: {base_sec:.2f} s)"
-            )
-        return lines
-
-    # ------------------------------------------------------------------ verdict
-    def verdicts(self, metric: str | None = None, operating_point: str = "default") -> pd.DataFrame:
-        """Per classifier: best baseline, best method and the corrected resampled t-test between them.
-
-        The test is Nadeau & Bengio's (2003) corrected resampled t-test: folds of repeated
-        k-fold share training rows, so the plain paired t-test is far too eager; the variance
-        is inflated by ``n_test / n_train``. Written here because scipy has no such test.
-        """
-        metric = metric or self.metric
-        M.check_metric(metric, self.ranked_metrics)
-        v = self.view(operating_point)
-        lower = metric in M.LOWER_IS_BETTER
-        rows = []
-        for clf in self.settings["classifiers"]:
-            sub = v[v["classifier"] == clf]
-            means = sub.groupby("method")[metric].mean()
-            stds = sub.groupby("method")[metric].std(ddof=1)
-            base = means[[m for m in means.index if m in BASELINES]]
-            gens = means[[m for m in means.index if m not in BASELINES]]
-            if base.empty:
-                continue
-            best_base = base.idxmin() if lower else base.idxmax()
-            row = {"classifier": clf, "metric": metric, "best_baseline": best_base,
-                   "baseline_mean": base[best_base], "baseline_std": stds[best_base],
-                   "best_method": None, "method_mean": np.nan, "method_std": np.nan,
-                   "difference": np.nan, "p_value": np.nan, "beats_baseline": False, "significant": False}
-            if not gens.empty:
-                best = gens.idxmin() if lower else gens.idxmax()
-                a = sub[sub["method"] == best].set_index(["repeat", "fold"])
-                b = sub[sub["method"] == best_base].set_index(["repeat", "fold"])
-                common = a.index.intersection(b.index)
-                d = (a.loc[common, metric] - b.loc[common, metric]).to_numpy()
-                if lower:
-                    d = -d
-                ratio = float(a.loc[common, "n_test"].mean() / b.loc[common, "n_train"].mean())
-                p = corrected_resampled_ttest(d, ratio)
-                row.update(best_method=best, method_mean=gens[best], method_std=stds[best],
-                           difference=float(np.mean(d)), p_value=p,
-                           beats_baseline=bool(np.mean(d) > 0), significant=bool(np.mean(d) > 0 and p < 0.05))
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def verdict(self, metric: str | None = None) -> str:
-        """The answer in plain words: does any method beat the baselines, per classifier?"""
-        metric = metric or self.metric
-        table = self.verdicts(metric)
-        lines = []
-        for r in table.itertuples():
-            base = f"the best baseline, '{r.best_baseline}' ({metric} {r.baseline_mean:.3f} ± {r.baseline_std:.3f})"
-            if r.best_method is None:
-                lines.append(f"{r.classifier}: only baselines were run; the best is '{r.best_baseline}' "
-                             f"({metric} {r.baseline_mean:.3f} ± {r.baseline_std:.3f}).")
-            elif not r.beats_baseline:
-                lines.append(f"{r.classifier}: no method beats {base}; the best method, '{r.best_method}', "
-                             f"scores {r.method_mean:.3f} ± {r.method_std:.3f}.")
-            elif not r.significant:
-                lines.append(f"{r.classifier}: '{r.best_method}' ({r.method_mean:.3f} ± {r.method_std:.3f}) is ahead of "
-                             f"{base} by {abs(r.difference):.3f}, but that is within the noise of the folds "
-                             f"(corrected resampled t-test p = {r.p_value:.2f}).")
-            else:
-                lines.append(f"{r.classifier}: '{r.best_method}' ({r.method_mean:.3f} ± {r.method_std:.3f}) beats "
-                             f"{base} by {abs(r.difference):.3f} (corrected resampled t-test p = {r.p_value:.3f}).")
-        helped = int(table["significant"].sum()) if len(table) else 0
-        if len(table):
-            if helped == 0:
-                lines.append(
-                    f"Verdict: on this data no method clearly improves {metric} over the baselines; keep the data "
-                    "as it is (or use class weights / a tuned threshold)"
-                    + (" - PR-AUC and ROC-AUC do not depend on the threshold, and oversampling rarely moves them."
-                       if metric in ("pr_auc", "roc_auc") else ".")
-                )
-            else:
-                names = sorted(set(table.loc[table["significant"], "best_method"]))
-                lines.append(f"Verdict: {', '.join(repr(n) for n in names)} clearly improves {metric} for "
-                             f"{helped} of {len(table)} classifiers; check the fidelity table before using its rows.")
-        return "\n".join(lines)
-
-    # ------------------------------------------------------------------ outputs
-    def table(self, operating_point: str = "default", color: bool = False, profile: bool = True) -> str:
-        """The terminal table (see :func:`gensample.evaluation.table.render`)."""
-        from .table import render
-
-        return render(self, operating_point, color=color, profile=profile)
-
-    def to_dict(self) -> dict:
-        """JSON-safe: settings, profile, every fold's numbers, generation records, summaries, verdict."""
-        from .. import __version__
-
-        return {
-            "gensample_version": __version__,
-            "settings": self.settings,
-            "profile": self.profile.to_dict(),
-            "metrics": list(M.METRICS),
-            "folds": _records(self.folds),
-            "generation": _records(self.generation),
-            "summary": {op: _records(self.summary(op)) for op in VIEWS},
-            "mean_ranks": {op: {m: {k: _num(v) for k, v in row.items()} for m, row in self.mean_ranks(op).iterrows()}
-                           for op in VIEWS if not self.view(op).empty},
-            "verdicts": _records(self.verdicts()),
-            "verdict": self.verdict(),
-            "answer": self.answer(),
-            "kinds": self.kinds(),
-            "notes": list(self.notes),
-        }
-
-    def to_json(self, path, overwrite: bool = True) -> Path:
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise ExportError(f"{path} exists; pass overwrite=True to replace it")
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        # Through a temporary file, so a run killed mid-write leaves no partial JSON at ``path``.
-        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
-        return path
-
-    def to_html(self, path, overwrite: bool = True) -> Path:
-        """A self-contained HTML report (figures embedded; opens with no network)."""
-        from .report_html import write_report
-
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise ExportError(f"{path} exists; pass overwrite=True to replace it")
-        return write_report(self, path, overwrite=overwrite)
-
-    def __repr__(self) -> str:
-        return (f"CompareResult(methods={self.methods}, classifiers={self.settings['classifiers']}, "
-                f"folds={self.settings['folds']}x{self.settings['repeats']}, metric={self.metric!r})")
-
-
-def _pfmt(p) -> str:
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    return f"{p:.3f}" if p >= 0.001 else "<0.001"
-
-
-def corrected_resampled_ttest(differences: np.ndarray, test_train_ratio: float) -> float:
-    """Two-sided p-value of Nadeau & Bengio's corrected resampled t-test on per-fold differences."""
-    d = np.asarray(differences, dtype=float)
-    d = d[np.isfinite(d)]
-    n = len(d)
-    if n < 2:
-        return float("nan")
-    var = np.var(d, ddof=1)
-    mean = float(np.mean(d))
-    if var == 0:
-        return 1.0 if mean == 0 else 0.0
-    t = mean / math.sqrt((1.0 / n + test_train_ratio) * var)
-    return float(2 * stats.t.sf(abs(t), df=n - 1))
-
-
-# ---------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------- argument checks
 def _check_int(value, name, low):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
 
 
 def _check_methods(methods, schema) -> list:
@@ -546,6 +228,7 @@ def _check_methods(methods, schema) -> list:
     return out
 
 
+
 def _check_method_params(method_params, methods) -> dict:
     from .protocol import is_generator, split_method
 
@@ -567,70 +250,3 @@ def _check_method_params(method_params, methods) -> dict:
             raise ParameterError(f"method_params[{m!r}]: {head!r} takes no parameters here")
     return {m: dict(p) for m, p in method_params.items()}
 
-
-def _tuned_only(name) -> bool:
-    from .protocol import tuned_only
-
-    return tuned_only(str(name))
-
-
-def _failure_notes(records, methods, n_folds) -> list:
-    """One line per remedy that raised in some folds; raises when every cell failed."""
-    failed = {}
-    for g in records:
-        if g.get("error"):
-            failed.setdefault(g["method"], []).append(g)
-    if failed and sum(len(v) for v in failed.values()) == len(records):
-        first = records[0]
-        raise EvaluationError(
-            f"every remedy failed on every fold, e.g. {first['method']!r} on fold {first['fold']} "
-            f"(repeat {first['repeat']}): {first['error']}; check the data and the classifiers")
-    return [
-        f"{m!r} failed in {len(failed[m])} of {n_folds} folds (first: fold {failed[m][0]['fold']}, repeat "
-        f"{failed[m][0]['repeat']}: {failed[m][0]['error']}); its means are over the other folds and it is "
-        "not named the answer (per-fold errors in the 'error' column of folds)"
-        for m in methods if m in failed
-    ]
-
-
-def _generation_frame(records, order) -> pd.DataFrame:
-    rows = []
-    for g in records:
-        if g["method"] in BASELINES:
-            continue
-        row = {k: g[k] for k in ("method", "repeat", "fold", "seconds", "n_synthetic", "n_removed",
-                                 "method_used", "fallbacks", "calls")}
-        row["fallback_reasons"] = "; ".join(g["fallback_reasons"])
-        if g.get("error"):
-            row["error"] = g["error"]
-        for k, v in (g.get("fidelity") or {}).items():
-            row[f"fidelity_{k}"] = v
-        if "auto" in g:
-            row["auto_chosen"] = g["auto"].get("chosen")
-            row["auto_beats_baseline"] = g["auto"].get("beats_baseline")
-            row["auto_scores"] = json.dumps(_jsonable(g["auto"].get("scores", {})))
-        rows.append(row)
-    if not rows:
-        return pd.DataFrame(columns=["method", "repeat", "fold", "seconds", "n_synthetic", "n_removed",
-                                     "method_used", "fallbacks", "calls", "fallback_reasons"])
-    frame = pd.DataFrame(rows)
-    return frame.sort_values(["method", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "method" else c
-                             ).reset_index(drop=True)
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {str(json_scalar(k)): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return _num(v)
-
-
-def _num(v):
-    if isinstance(v, (float, np.floating)):
-        return None if not np.isfinite(v) else float(v)
-    return json_scalar(v)
-
-
-def _records(frame: pd.DataFrame) -> list:
-    return [{str(k): _num(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
