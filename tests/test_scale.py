@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -317,3 +318,41 @@ def test_folder_with_other_files_reads_only_parquet(tmp_path, parquet):
     (empty / "README.txt").write_text("x")
     with pytest.raises(gensample.errors.FileFormatError, match=r"holds no Parquet file.*'README.txt'"):
         gensample.sample_minority(str(empty), "y")
+
+
+def test_new_rows_made_in_parts(parquet, tmp_path, monkeypatch):
+    # more new rows than a part: made part by part at export, same seed same bytes, counts whole
+    from gensample.generators import smote
+    from gensample.scale import blocks
+
+    monkeypatch.setattr(blocks, "PART_ROWS", 1_000)
+    searches = []
+    real = smote._neighbours
+    monkeypatch.setattr(smote, "_neighbours", lambda X, k: searches.append(X.shape) or real(X, k))
+    st = gensample.sample_minority(str(parquet), "y", random_state=3, batch_rows=BATCH)
+    mem = gensample.sample_minority(gensample.read_table(parquet), "y", random_state=3)
+    n_new = mem.counts["pos"]["generated"]
+    assert st.n_synthetic == n_new and st.scale["parts"] == -(-n_new // 1_000) > 1
+    assert st.counts == mem.counts and st.per_class.equals(mem.per_class)
+    assert len(st.synthetic) == 0 and (st.synthetic.dtypes == mem.synthetic.dtypes).all()
+    with pytest.raises(InputError, match="part by part"):
+        st.new_rows  # noqa: B018
+    searched = len(searches)
+    a = gensample.export(st, tmp_path / "a.parquet")
+    # the class's neighbour search ran for the first part only: the other parts remember it
+    assert len(searches) == searched
+    b = gensample.export(gensample.sample_minority(str(parquet), "y", random_state=3, batch_rows=BATCH),
+                         tmp_path / "b.parquet")
+    assert pq.read_table(a).equals(pq.read_table(b))  # same seed, same rows
+    back = pd.read_parquet(a)
+    assert len(back) == 10_000 + n_new and (back.iloc[10_000:]["y"] == "pos").all()
+    pd.testing.assert_frame_equal(back.iloc[:10_000], gensample.read_table(parquet))
+    new = back.iloc[10_000:]
+    pos = gensample.read_table(parquet).query("y == 'pos'")
+    assert new["a"].between(pos["a"].min(), pos["a"].max()).all()  # interpolated within the class
+    assert set(new["c"]) <= set(pos["c"])
+    assert not new.duplicated().any()  # parts are not copies of one another
+    gensample.export(st, tmp_path / "a.csv")
+    assert len(pd.read_csv(tmp_path / "a.csv")) == 10_000 + n_new
+    rec = json.loads((tmp_path / "a.parquet.provenance.json").read_text())
+    assert rec["output"]["synthetic_rows"] == n_new and rec["scale"]["parts"] == st.scale["parts"]

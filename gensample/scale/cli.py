@@ -50,7 +50,9 @@ def cmd_sample(args) -> int:
         result = sample_minority(os.fspath(args.input), args.target, batch_rows=args.batch_rows, **options)
         path = export(result, args.out, flag_synthetic=args.flag_synthetic, overwrite=args.force)
     print(result.summary())
-    print(f"wrote {path} ({result.n_original:,} original + {len(result.synthetic):,} synthetic rows; "
+    new = getattr(result, "n_synthetic", None)
+    new = len(result.synthetic) if new is None else new
+    print(f"wrote {path} ({result.n_original:,} original + {new:,} synthetic rows; "
           f"{result.scale['backend']}, {result.scale['rows_held']:,} rows held in memory)")
     print(f"provenance: {path}.provenance.json")
     return 0

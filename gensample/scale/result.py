@@ -17,7 +17,10 @@ class StreamedResult(SampleResult):
     """A :class:`~gensample.result.SampleResult` whose original rows stay in the source.
 
     ``synthetic``, ``counts``, ``per_class``, ``params``, ``removed_index`` (row numbers of
-    the source) and the rest mean what they mean in memory. ``augmented`` is not built:
+    the source) and the rest mean what they mean in memory, with one exception: when the run
+    asked for more new rows than one part (:mod:`gensample.scale.blocks`), they are made part
+    by part when written, and ``synthetic`` holds only their columns and dtypes (no rows);
+    ``n_synthetic`` counts them and :meth:`iter_synthetic` yields them. ``augmented`` is not built:
     write it with :func:`gensample.export` (which streams the original rows through) or read
     it batch by batch with :meth:`iter_augmented`.
 
@@ -31,14 +34,47 @@ class StreamedResult(SampleResult):
 
     scale: dict = field(default_factory=dict)
     _source: Any = field(default=None, repr=False)
+    #: The new rows made part by part (:class:`gensample.scale.blocks.Parts`), or None when
+    #: they are all in ``synthetic``.
+    _parts: Any = field(default=None, repr=False)
 
     @classmethod
-    def from_result(cls, result: SampleResult, source, scale: dict) -> StreamedResult:
+    def from_result(cls, result: SampleResult, source, scale: dict, parts=None) -> StreamedResult:
         values = {f.name: getattr(result, f.name) for f in fields(SampleResult)}
         values["_original"] = None
         values["_removed_positions"] = np.asarray(result.removed_index, dtype=np.int64)
         values["source"] = source.identity()
-        return cls(**values, scale=scale, _source=source)
+        if parts is not None:  # the first part's rows: only their columns and dtypes are kept
+            values["synthetic"] = result.synthetic.iloc[:0].copy()
+        return cls(**values, scale=scale, _source=source, _parts=parts)
+
+    @property
+    def n_synthetic(self) -> int:
+        """New rows (made part by part at export when there are more than one part's worth)."""
+        return self._parts.rows if self._parts is not None else len(self.synthetic)
+
+    @property
+    def new_rows(self) -> pd.DataFrame:
+        """All new rows in one frame (what ``synthetic`` holds when they were not made in parts)."""
+        if self._parts is None:
+            return self.synthetic
+        raise InputError(
+            f"the {self.n_synthetic:,} new rows of this streamed run are made part by part when written "
+            f"({len(self._parts.parts)} parts of at most {max(n for _, n in self._parts.parts):,} rows), "
+            "so memory does not grow with them; use gensample.export(result, path), or "
+            "result.iter_synthetic() for the parts (result.synthetic holds only the columns and dtypes)"
+        )
+
+    def iter_synthetic(self):
+        """The new rows as pandas frames: one frame, or one per part."""
+        if self._parts is None:
+            yield self.synthetic
+        else:
+            yield from self._parts.frames()
+
+    def __repr__(self) -> str:
+        return (f"StreamedResult(method={self.method!r}, method_used={self.method_used!r}, "
+                f"generated={self.n_synthetic}, fallback={self.fallback!r})")
 
     @property
     def n_original(self) -> int:
@@ -74,4 +110,4 @@ class StreamedResult(SampleResult):
             if len(removed):
                 frame = frame[~np.isin(frame.index.to_numpy(), removed)]
             yield frame.reset_index(drop=True)
-        yield self.synthetic
+        yield from self.iter_synthetic()

@@ -10,7 +10,10 @@ Passes over the table (each in batches of ``batch_rows``):
 
 Then the in-memory :func:`~gensample.sampling.sample_minority` runs on the rows held, with
 the whole table's schema (:mod:`.handoff`), so generation is the same code, fed the same
-rows in the same order, as when the table is loaded: same seed, same new rows.
+rows in the same order, as when the table is loaded: same seed, same new rows. Above
+:data:`~gensample.scale.blocks.PART_ROWS` new rows, methods that allow it make them part by
+part when the result is written (:mod:`.blocks`): memory then stays bounded, and the rows
+are the in-memory run's only up to that size.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from .. import registry, strategy
 from ..utils import check_seed
-from . import handoff, needs, stream
+from . import blocks, handoff, needs, stream
 from .progress import wanted
 from .result import StreamedResult
 from .source import DEFAULT_BATCH_ROWS, Source
@@ -86,9 +89,18 @@ def sample_source(data, target, method="smote", sampling_strategy="auto", random
         extra.append(nearest_other_rows(source, schema, held, codes, need.k, keep, show))
         passes += 1
     passes_seconds = time.perf_counter() - started
-    handed = handoff.generate(held, extra, schema, need, source.num_rows - n_other, n_other, ("streamed", "held in memory"),
-                              target, method, sampling_strategy, random_state, categorical=categorical,
-                              fallback=fallback, check=check, gate=gate, **params)
+    kwargs = dict(categorical=categorical, fallback=fallback, check=check, gate=gate, **params)
+    parts = None
+    if sum(todo.values()) > blocks.PART_ROWS and blocks.splittable(generator, need, check):
+        # More new rows than one part: made part by part at export (scale.blocks), so memory
+        # does not grow with them; the first part runs now, for the record and its warnings.
+        parts = blocks.Parts(held, extra, schema, need, source.num_rows - n_other, n_other, target, method,
+                             random_state, kwargs, blocks.plan_parts(todo, blocks.PART_ROWS), {})
+        handed = blocks.first_part(parts, sampling_strategy, todo)
+    else:
+        handed = handoff.generate(held, extra, schema, need, source.num_rows - n_other, n_other,
+                                  ("streamed", "held in memory"), target, method, sampling_strategy, random_state,
+                                  **kwargs)
     result = handed.result
     result.seconds = time.perf_counter() - started
     scale = {
@@ -96,8 +108,9 @@ def sample_source(data, target, method="smote", sampling_strategy="auto", random
         "need": need.to_dict(), "rows_held": int(len(handed.rows)), "other_rows_held": handed.other_rows,
         "majority_sampled": int(sampled),
         "seconds": {"passes": round(passes_seconds, 3), "generation": round(handed.seconds, 3)},
+        "parts": 1 if parts is None else len(parts.parts),
     }
-    return StreamedResult.from_result(result, source, scale)
+    return StreamedResult.from_result(result, source, scale, parts)
 
 
 def _sample_ranks(need, n_other: int, random_state) -> np.ndarray | None:
