@@ -40,11 +40,11 @@ _CAPTURED: list = []
 
 def _capture_model_info() -> None:
     """Record each deep model's ``gs_info`` after fit (sample_minority does not return the model)."""
-    from gensample.generators import _deep
+    from gensample.generators import deep as deep_module
 
-    if getattr(_deep.DeepGenerator.fit, "_bench", False):
+    if getattr(deep_module.DeepGenerator.fit, "_bench", False):
         return
-    original = _deep.DeepGenerator.fit
+    original = deep_module.DeepGenerator.fit
 
     def fit(self, table, codes, rng):
         out = original(self, table, codes, rng)
@@ -55,7 +55,7 @@ def _capture_model_info() -> None:
         return out
 
     fit._bench = True
-    _deep.DeepGenerator.fit = fit
+    deep_module.DeepGenerator.fit = fit
 
 
 def run_cell(method: str, n: int, seed: int, params: dict) -> dict:

@@ -32,7 +32,7 @@ import pandas as pd
 from . import persistence, policy, registry, strategy
 from .checks import check_categorical, check_frame, check_size, check_target
 from .errors import GensampleError, ModelLoadError, ParameterError
-from .generators._deep import DeepGenerator
+from .generators.deep import DeepGenerator
 from .generators.base import GensampleWarning
 from .persistence import CARD, MODELS_DIR  # noqa: F401  (the CLI's names for the folder layout)
 from .runner import Runner, invoke

@@ -16,7 +16,7 @@ import pytest
 
 import gensample
 from gensample.errors import GenerationError, ParameterError
-from gensample.generators._deep import valid_batch
+from gensample.generators.deep import valid_batch
 
 from .conftest import make_mixed, make_numeric
 
@@ -214,7 +214,7 @@ def test_diverging_training_falls_back(monkeypatch):
 
 
 def test_nan_loss_raises_floating_point_error():
-    from gensample.generators._deep import check_finite_loss
+    from gensample.generators.deep import check_finite_loss
 
     check_finite_loss("x", 1, loss=1.0)
     with pytest.raises(FloatingPointError, match="diverged"):

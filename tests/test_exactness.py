@@ -185,7 +185,7 @@ def test_schema_refuses_out_of_range_category_codes():
 
 
 def test_deep_layout_refuses_out_of_range_codes():
-    from gensample.generators._deep import Layout
+    from gensample.generators.deep import Layout
 
     df = pd.DataFrame({"x": np.arange(6.0), "k": list("abcabc"), "y": [0, 0, 0, 0, 1, 1]})
     enc = TableSchema.infer(df, "y").encode(df)
@@ -258,12 +258,12 @@ def test_time_limit_is_validated(bad):
 
 def test_time_limit_is_checked_before_each_class_model():
     from gensample.errors import TrainingError
-    from gensample.generators import _deep
+    from gensample.generators import deep
 
-    token = _deep._BUDGET.set((0.0, 1.0, 0.0))  # a budget spent long ago
+    token = deep._BUDGET.set((0.0, 1.0, 0.0))  # a budget spent long ago
     try:
         with pytest.raises(TrainingError, match=r"gaussian-copula class 1: .*time_limit=1 s \(before fitting"):
-            _deep.check_time_limit("gaussian-copula class 1", "before fitting its model")
+            deep.check_time_limit("gaussian-copula class 1", "before fitting its model")
     finally:
-        _deep._BUDGET.reset(token)
-    _deep.check_time_limit("no budget outside a fit", "anywhere")  # no budget: nothing raised
+        deep._BUDGET.reset(token)
+    deep.check_time_limit("no budget outside a fit", "anywhere")  # no budget: nothing raised

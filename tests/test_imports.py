@@ -149,6 +149,75 @@ def test_pending_edge_is_gone(edge):
     assert edge not in forbidden_edges()
 
 
+def _private_at(parts: list[str]) -> int | None:
+    """Index of the first underscored (not dunder) component of a dotted name, if any."""
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            return i
+    return None
+
+
+def private_imports(modules: dict[str, Path] = MODULES) -> set[tuple[str, str]]:
+    """``(importer, imported)`` where a module reaches into another package's private names.
+
+    A private module (``generators/_family.py``) belongs to the package it sits in: that
+    package and the packages below it may import it (the SMOTE family shares
+    ``generators._family``), nothing else. An underscored *name* imported from another module
+    (``from ..io import _atomic_write``) is always refused: it is that module's own. Every
+    import counts, including those inside functions. ``modules`` maps dotted names to files, as
+    :data:`MODULES` does.
+    """
+    root = next(iter(modules)).split(".")[0]
+    found = set()
+    for module, path in modules.items():
+        home = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                dotted = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = home[: len(home) - node.level + 1] if node.level else []
+                stem = ".".join(base + ([node.module] if node.module else []))
+                dotted = [f"{stem}.{a.name}" for a in node.names]
+                # ``from module import _name`` (not a submodule): another module's own name.
+                if stem in modules and modules[stem].name != "__init__.py":
+                    found.update((module, d) for d, a in zip(dotted, node.names)
+                                 if _private_at([a.name]) is not None and d not in modules)
+            else:
+                continue
+            for d in dotted:
+                parts = d.split(".")
+                i = _private_at(parts)
+                if parts[0] != root or i is None or ".".join(parts[: i + 1]) not in modules:
+                    continue
+                owner = parts[:i]  # the package the private module belongs to
+                if home[: len(owner)] != owner:
+                    found.add((module, ".".join(parts[: i + 1])))
+    return found
+
+
+def test_no_module_imports_another_packages_private_names():
+    assert private_imports() == set()
+
+
+def test_the_private_import_check_sees_a_reach_across(tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a/__init__.py": "",
+        "pkg/a/_p.py": "def f(): pass\n",
+        "pkg/a/x.py": "from ._p import f\n\ndef _helper(): pass\n",  # same package: allowed
+        "pkg/a/sub/__init__.py": "",
+        "pkg/a/sub/w.py": "from .._p import f\n",  # a package below: allowed
+        "pkg/b/__init__.py": "",
+        "pkg/b/y.py": "def g():\n    from ..a._p import f\n",  # another package, inside a function
+        "pkg/b/z.py": "from ..a.x import _helper\n",  # another module's underscored name
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    modules = {".".join(Path(n).with_suffix("").parts).removesuffix(".__init__"): tmp_path / n for n in files}
+    assert private_imports(modules) == {("pkg.b.y", "pkg.a._p"), ("pkg.b.z", "pkg.a.x._helper")}
+
+
 HEAVY = ("numpy", "pandas", "scipy.stats", "sklearn.ensemble", "sklearn.linear_model", "sklearn.neighbors",
          "imblearn", "torch", "sdv", "ctgan")
 

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..schema import EncodedTable
-from ._space import MixedSpace, class_rows
+from .space import MixedSpace, class_rows
 from .base import Generated, Generator, warn
 
 #: Most calls to an imbalanced-learn sampler made to collect the rows of one class.

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._deep import Progress
+from .deep import Progress
 from ._holdout import holdout_split, validation_score
 from .params import Integer
 

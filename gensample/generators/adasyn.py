@@ -4,7 +4,7 @@ Each row of the class makes a share of the new rows proportional to how many of 
 ``n_neighbors`` nearest rows (whole table) belong to other classes; each new row lies
 between it and one of its ``n_neighbors`` nearest rows of the class.
 
-imbalanced-learn's ``ADASYN`` does the work in a :class:`~._space.MixedSpace` (SMOTE-NC's
+imbalanced-learn's ``ADASYN`` does the work in a :class:`~.space.MixedSpace` (SMOTE-NC's
 distance on mixed tables, Hamming on all-categorical ones; categorical cells take the nearer
 endpoint's category). Its per-row counts are rounded, so it makes about, not exactly, the
 rows asked; gensample asks again for any shortfall and keeps a uniform random subset of
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
-from ._space import class_rows
+from .space import class_rows
 from .params import Integer
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._deep import DeepGenerator, Progress
+from .deep import DeepGenerator, Progress
 from .params import Boolean, Integer, Real
 
 

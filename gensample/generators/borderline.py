@@ -6,7 +6,7 @@ in danger: towards their ``k_neighbors`` nearest rows of the class (``borderline
 the whole table (``borderline-2``, where steps towards another class's row stay within the
 first half of the segment).
 
-imbalanced-learn's ``BorderlineSMOTE`` does the work, in a :class:`~._space.MixedSpace`:
+imbalanced-learn's ``BorderlineSMOTE`` does the work, in a :class:`~.space.MixedSpace`:
 numeric columns as they are and categorical columns one-hot scaled so that distances are
 SMOTE-NC's (the class's median numeric standard deviation per mismatch; Hamming distance on
 all-categorical tables). Each categorical cell of a new row is the category of the nearer
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, label, lowered, new_rows, seed
-from ._space import class_rows
+from .space import class_rows
 from .params import Integer, Options
 
 KINDS = ("borderline-1", "borderline-2")

@@ -9,7 +9,7 @@ go). As in imbalanced-learn's ``SMOTEENN``/``SMOTETomek``, every class is cleane
 (``sampling_strategy="all"``), so original rows of any class may be removed, and so may new
 ones.
 
-The cleaners compare rows across classes, so they run in a :class:`~._space.MixedSpace`
+The cleaners compare rows across classes, so they run in a :class:`~.space.MixedSpace`
 scaled by the median numeric standard deviation of the *whole table* (SMOTE-NC's distance with
 the table's penalty; Hamming distance on all-categorical tables), where imbalanced-learn
 accepts numbers only. The removed original rows are returned (``Generated.removed``; the
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..schema import EncodedTable
 from ._family import finish, label, lowered, per_class, smote_rows
-from ._space import MixedSpace, class_rows
+from .space import MixedSpace, class_rows
 from .base import Generated, Generator, warn
 from .params import Integer, Options
 

@@ -18,7 +18,7 @@ sampler and the losses are ctgan's own; the Gaussian copula is sdv's
   most ``transformer_rows`` rows drawn at random, with a progress bar over the columns.
 * **Valid batch sizes.** ctgan asserts that ``batch_size`` is even and divisible by ``pac``;
   the batch is derived from the class size instead (no larger than the class, see
-  :func:`._deep.valid_batch`), lowering ``pac`` for classes under two packs.
+  :func:`.deep.valid_batch`), lowering ``pac`` for classes under two packs.
 * **Steps, not epochs, on small classes.** ctgan gives ``max(n // batch_size, 1)`` steps per
   epoch, so on a 300-row class with ``batch_size=500`` "300 epochs" is 300 updates on a batch
   larger than the class. Here the batch is capped at the class size and, unless ``steps`` or
@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _sdv_glue as glue
-from ._deep import DeepGenerator, resolve_device, seeded
+from .deep import DeepGenerator, resolve_device, seeded
 from .networks import ctgan as ctgan_net
 from .params import Boolean, Integer, Real, Widths
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._deep import DeepGenerator, Progress
+from .deep import DeepGenerator, Progress
 from .params import Integer, Real
 
 #: Training rows (class rows x noise duplicates) that ``duplicate_k=None`` aims at.

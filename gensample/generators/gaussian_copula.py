@@ -1,6 +1,6 @@
 """sdv 2.0's ``GaussianCopulaSynthesizer`` as a gensample method (family "copula": no network).
 
-It shares the deep methods' fit/sample split and ``fit_on`` (:class:`._deep.DeepGenerator`)
+It shares the deep methods' fit/sample split and ``fit_on`` (:class:`.deep.DeepGenerator`)
 and the table layout ctgan/sdv see (:mod:`._sdv_glue`); sdv is imported inside methods.
 """
 
@@ -11,7 +11,7 @@ import warnings
 import pandas as pd
 
 from . import _sdv_glue as glue
-from ._deep import DeepGenerator, seeded
+from .deep import DeepGenerator, seeded
 from .params import Options
 
 

@@ -5,7 +5,7 @@ makes up at least ``cluster_balance_threshold`` of the rows (and has more than
 ``k_neighbors`` rows) receive new rows, sparse clusters more than dense ones; inside a
 cluster, rows are made by SMOTE between the class's rows of that cluster.
 
-imbalanced-learn's ``KMeansSMOTE`` does the work in a :class:`~._space.MixedSpace`
+imbalanced-learn's ``KMeansSMOTE`` does the work in a :class:`~.space.MixedSpace`
 (SMOTE-NC's distance on mixed tables, Hamming on all-categorical ones; categorical cells take
 the nearer endpoint's category). It rounds each cluster's count up, so gensample keeps a
 uniform random subset of exactly the rows planned.
@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
-from ._space import class_rows
+from .space import class_rows
 from .base import warn
 from .params import Integer, Options, Real
 

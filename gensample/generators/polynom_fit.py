@@ -26,7 +26,7 @@ the rows happen to be stored (smote-variants uses storage order, which links unr
 for classes above 3000 rows it orders them along their first principal component to stay
 fast. Counts are exact: the remainder of ``N / units`` goes to randomly chosen units.
 
-Mixed and categorical tables: rows live in a :class:`~._space.MixedSpace` (SMOTE-NC's scaling
+Mixed and categorical tables: rows live in a :class:`~.space.MixedSpace` (SMOTE-NC's scaling
 of one-hot blocks; Hamming on all-categorical tables). On segments between two rows a
 categorical cell takes the nearer endpoint's category (either one, at random, at exact
 midpoints). Towards the centroid (``star``) and on the fitted curve (``polynomial``) it is the
@@ -48,7 +48,7 @@ from numpy.polynomial import polynomial as P
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, label, lowered, nearer_endpoint
-from ._space import MixedSpace, class_rows
+from .space import MixedSpace, class_rows
 from .params import Integer, Options
 
 TOPOLOGIES = ("star", "bus", "mesh", "polynomial")

@@ -18,7 +18,7 @@ Choices made here: the weights are per row, as the paper assigns them to the min
 (smote-variants weighs whole levels instead, so a level of three rows gets as many new rows
 as one of three hundred); the number of rows each seed makes is a multinomial draw, so the total is exactly
 the rows planned; a row alone in its level interpolates towards its nearest row of the
-class. Distances are computed in a :class:`~._space.MixedSpace` (SMOTE-NC's distance on mixed
+class. Distances are computed in a :class:`~.space.MixedSpace` (SMOTE-NC's distance on mixed
 tables, Hamming on all-categorical ones); categorical cells take the category of the nearer
 endpoint.
 
@@ -33,7 +33,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, label, lowered, nearer_endpoint
-from ._space import class_rows
+from .space import class_rows
 from .params import Integer, Real
 
 

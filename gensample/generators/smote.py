@@ -5,7 +5,7 @@ its ``k_neighbors`` nearest neighbours in that class, at a uniform random positi
 
 Mixed tables (SMOTE-NC): neighbours are found with SMOTE-NC's distance (Euclidean on numeric
 columns plus the median numeric standard deviation for every categorical mismatch, see
-:mod:`._space`); numeric cells are interpolated as above.
+:mod:`.space`); numeric cells are interpolated as above.
 
 All-categorical tables (SMOTE-N): neighbours within the class by the value difference metric
 (imbalanced-learn's ``ValueDifferenceMetric``, fitted on the whole table's class frequencies).
@@ -45,7 +45,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..schema import EncodedTable
-from ._space import MixedSpace, class_rows, effective_k
+from .space import MixedSpace, class_rows, effective_k
 from .base import Generated, Generator, warn
 from .params import Integer, Options
 

@@ -6,7 +6,7 @@ other classes) seed the new rows. Support vectors in danger interpolate towards 
 ``k_neighbors`` nearest rows of the class; safe ones extrapolate away from it by up to
 ``out_step`` of the segment, widening the class's region.
 
-imbalanced-learn's ``SVMSMOTE`` does the work in a :class:`~._space.MixedSpace` (SMOTE-NC's
+imbalanced-learn's ``SVMSMOTE`` does the work in a :class:`~.space.MixedSpace` (SMOTE-NC's
 distance on mixed tables, Hamming on all-categorical ones). Extrapolated points keep the
 base row's categories (the arg-max of each one-hot block), and integer, boolean and datetime
 cells are clipped to the observed range when decoded; continuous cells may leave the class's
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..schema import EncodedTable
 from ._family import PerClassGenerator, class_space, draw_exactly, label, lowered
-from ._space import class_rows
+from .space import class_rows
 from .params import Integer, Real
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _sdv_glue as glue
-from ._deep import DeepGenerator, resolve_device, seeded
+from .deep import DeepGenerator, resolve_device, seeded
 from .networks import tvae as tvae_net
 from .params import Integer, Options, Real, Widths
 

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from ._deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
+from .deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
 from ._holdout import EarlyStopping, MIN_HOLDOUT, stratified_holdout_split, validation_score
 from .networks import wgan_gp as net
 from .params import Boolean, Integer, Real

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from ..generators._space import MixedSpace
+from ..generators.space import MixedSpace
 from ..sampling import impute
 from .progress import Progress
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _sdv_glue as glue
-from .._deep import Progress, check_finite_loss, seeded, valid_batch
+from ..deep import Progress, check_finite_loss, seeded, valid_batch
 from .._holdout import EarlyStopping
 
 

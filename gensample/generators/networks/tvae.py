@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import _sdv_glue as glue
-from .._deep import Progress, check_finite_loss, seeded, valid_batch
+from ..deep import Progress, check_finite_loss, seeded, valid_batch
 from .._holdout import EarlyStopping
 
 

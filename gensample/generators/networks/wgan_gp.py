@@ -277,7 +277,7 @@ class WGANModel:
     def _value_conditions(self, n: int, cls: int) -> np.ndarray:
         """One-hot value conditions at the class's observed frequencies: column uniform, then its value.
 
-        Drawn from numpy's global generator, which :func:`._deep.seeded` seeds for the block.
+        Drawn from numpy's global generator, which :func:`.deep.seeded` seeds for the block.
         """
         freq = self.value_freq[cls]
         starts = np.cumsum([0] + self.sizes)[:-1]
