@@ -141,8 +141,14 @@ _PEAK = textwrap.dedent("""
     path, small, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 
     def run(p):
-        if mode == "stream":
-            return gensample.sample_minority(p, "y", random_state=0, batch_rows=20_000)
+        if mode in ("stream", "parts"):
+            if mode == "parts":  # new rows made 20,000 at a time when written
+                from gensample.scale import blocks
+                blocks.PART_ROWS = 20_000
+            r = gensample.sample_minority(p, "y", random_state=0, batch_rows=20_000)
+            if len(sys.argv) > 4:  # the export too: where parts are made
+                gensample.export(r, sys.argv[4], overwrite=True)
+            return r
         return gensample.sample_minority(gensample.read_table(p), "y", random_state=0)
 
     run(small)  # imports and caches outside the measure
@@ -356,3 +362,21 @@ def test_new_rows_made_in_parts(parquet, tmp_path, monkeypatch):
     assert len(pd.read_csv(tmp_path / "a.csv")) == 10_000 + n_new
     rec = json.loads((tmp_path / "a.parquet.provenance.json").read_text())
     assert rec["output"]["synthetic_rows"] == n_new and rec["scale"]["parts"] == st.scale["parts"]
+
+
+def test_peak_memory_does_not_grow_with_new_rows(tmp_path):
+    # 396,000 new rows x 21 columns (67 MB as float64): held whole, or made 20,000 at a time
+    n = 400_000
+    path, small = tmp_path / "big.parquet", tmp_path / "small.parquet"
+    _wide(n).to_parquet(path, row_group_size=20_000)
+    _wide(5_000, 1).to_parquet(small)
+    peaks = {}
+    for mode in ("stream", "parts"):
+        env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+        out = subprocess.run([sys.executable, "-c", _PEAK, str(path), str(small), mode, str(tmp_path / "o.parquet")],
+                             capture_output=True, text=True, check=True, env=env)
+        start, top = map(int, out.stdout.split()[-2:])
+        peaks[mode] = top - start
+    new_bytes = 396_000 * 21 * 8
+    # whole: the new rows as float64, decoded, and as Arrow; in parts: one part at a time
+    assert peaks["stream"] - peaks["parts"] > new_bytes, peaks
