@@ -122,6 +122,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         "than SMOTE's in inner cross-validation (auto: on for deep methods; the verdict is printed)")
     p.add_argument("--out", required=True, help="output file (.csv or .parquet); provenance JSON is written beside it")
     p.add_argument("--flag-synthetic", action="store_true", help="add a boolean column is_synthetic")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when the final fidelity check of a class fails (the rows are still written, "
+                        "as `gensample check` writes its report); without it the failure is a warning on stderr")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
     from .scale.cli import add_arguments as _scale_arguments  # issue 13: --backend, --scheduler, --batch-rows
@@ -211,14 +214,52 @@ def _method_rows() -> list[dict]:
     return rows
 
 
+#: Exit code of ``gensample sample --strict`` when a final fidelity check failed (as ``gensample check``).
+EXIT_CHECK_FAILED = 1
+
+
 def cmd_sample(args) -> int:
+    from .generators.base import FidelityWarning
+
+    # sample_minority warns a failed final check (FidelityWarning); main() silences gensample's
+    # warnings because commands print their decisions, so catch these here and say them below,
+    # on both paths (in memory and streamed).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FidelityWarning)
+        code, path = _sample(args)
+    failed = []
+    for w in caught:
+        if issubclass(w.category, FidelityWarning):
+            failed.append(w.message)
+        else:  # not ours to hold back: shown as they would have been
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return _say_failed_checks(args, path, failed) or code
+
+
+def _say_failed_checks(args, path, failed: list) -> int:
+    """One line on stderr per class whose final check failed; EXIT_CHECK_FAILED under --strict."""
+    if not failed:
+        return 0
+    check = f"`gensample check {args.input} {path} --target {args.target}`"
+    for w in failed:
+        if args.strict:
+            print(f"error: {w.line}. The rows were written to {path}; --strict: exit code 1 "
+                  f"(full report: {check})", file=sys.stderr)
+        else:
+            print(f"warning: {w.line}. The rows were written to {path} all the same: full report: {check}; "
+                  "try another --method or fewer rows (--strategy); --strict makes a failed check exit 1",
+                  file=sys.stderr)
+    return EXIT_CHECK_FAILED if args.strict else 0
+
+
+def _sample(args) -> tuple[int, Path | None]:
     from .io import export, read_table
     from .sampling import sample_minority
 
     from .scale import cli as scale_cli  # issue 13: Parquet inputs stream, --backend dask
 
     if scale_cli.applies(args):
-        return scale_cli.cmd_sample(args)
+        return scale_cli.cmd_sample(args), Path(args.out)
     data = read_table(args.input)
     params = parse_params(args.param)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None
@@ -234,7 +275,7 @@ def cmd_sample(args) -> int:
     print(result.summary())
     print(f"wrote {path} ({len(result.kept_original)} original + {len(result.synthetic)} synthetic rows)")
     print(f"provenance: {path}.provenance.json")
-    return 0
+    return 0, path
 
 
 def cmd_demo(args) -> int:

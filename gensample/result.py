@@ -43,9 +43,12 @@ class SampleResult:
     seconds : float
         Wall-clock time of the whole call.
     warnings : list of str
-        Decisions taken for the user, in words.
+        Decisions taken for the user, and final fidelity checks that failed, in words (each
+        was warned once).
     fidelity : FidelityReport or None
-        The fidelity report, when a check ran.
+        The fidelity report, when a check ran. A class whose final check failed is also in
+        ``extra["fidelity_failed"]`` (``{label: {"method", "checks", "line"}}``) and was warned
+        as a :class:`~gensample.generators.base.FidelityWarning`.
     decisions : dict
         ``{label: Decision}`` for each class that received rows: the method asked, the one
         used, the reason code and its evidence (:class:`gensample.decisions.Decision`); the
@@ -144,8 +147,10 @@ class SampleResult:
         if self.fidelity is not None:
             verdict = self.fidelity.verdict
             lines.append("fidelity: passed" if self.fidelity.passed else f"fidelity: FAILED - {verdict}")
+        checks = [f["line"] for f in self.extra.get("fidelity_failed", {}).values()]
         for w in self.warnings:
-            if w != self.fallback:
+            # the fallback and the fidelity lines above say these already
+            if w != self.fallback and not any(w.startswith(line) for line in checks):
                 lines.append(f"note: {w}")
         lines.append(f"seconds: {self.seconds:.2f}")
         return "\n".join(lines)

@@ -18,7 +18,7 @@ import pandas as pd
 from . import policy, registry, strategy
 from .checks import check_bool, check_categorical, check_frame, check_size, check_target
 from .errors import ParameterError
-from .generators.base import Generator, GensampleWarning
+from .generators.base import FidelityWarning, Generator, GensampleWarning
 from .result import SampleResult
 from .runner import Runner, impute  # noqa: F401  (impute: gensample.scale imports it from here)
 from .schema import TableSchema
@@ -68,7 +68,13 @@ def sample_minority(
         its real rows and attach the report as ``result.fidelity``. Default: on for
         generative methods (families deep, forest, copula: ``Generator.generative``), off for
         the SMOTE family. When a generative method's rows show mode collapse or copies of
-        real rows, that class is regenerated with ``smote`` (a recorded fallback).
+        real rows, that class is regenerated with ``smote`` (a recorded fallback). Rows
+        kept although their final check failed (other fidelity failures, or SMOTE's rows
+        after that fallback) are warned, once per class, as a
+        :class:`~gensample.generators.base.FidelityWarning` and listed in
+        ``result.extra["fidelity_failed"]``. The check's seed is fixed (0, as
+        :func:`gensample.fidelity.evaluate` and ``gensample check`` use by default), so
+        checking the same rows there gives the same verdict.
     gate : {"auto", "vs-smote", None}, default "auto"
         ``"vs-smote"``: before a generative method makes a class's rows, judge it against
         SMOTE (:func:`gensample.selection.gate.vs_smote`): by inner cross-validation (3 folds, the
@@ -163,6 +169,7 @@ def sample_minority(
         from .fidelity.per_class import combine
 
         result.fidelity = combine({labels[c]: r for c, r in reports.items()})
+        _say_failed_checks(result, reports, outcome, labels)
     if gates:
         result.extra["vs_smote"] = {str(labels[c]): d.to_dict() for c, d in gates.items()}
     if rejected:
@@ -219,6 +226,30 @@ def _assemble(data: pd.DataFrame, schema: TableSchema, outcome: dict) -> pd.Data
 
 
 GATES = ("auto", "vs-smote", None)
+
+
+def _say_failed_checks(result: SampleResult, reports: dict, outcome: dict, labels: list) -> None:
+    """A failed final check, said where the user looks: a FidelityWarning per class, in the result.
+
+    The check replaces rows only for collapse or copies by a generative method; rows that fail
+    otherwise (or SMOTE's rows after a fallback, e.g. copies on an all-categorical table) are
+    kept, and the report alone would let that pass unseen. Recorded in ``result.warnings``
+    (the sentence) and ``result.extra["fidelity_failed"]`` (``{label: {"method", "checks",
+    "line"}}``, which ``gensample sample`` prints and ``--strict`` acts on).
+    """
+    failed = {}
+    for code, report in reports.items():
+        if report.passed:
+            continue
+        line = report.failure_line(made_by=outcome[code].method)
+        message = (f"{line}. The rows are kept: see result.fidelity.summary(), then try another method "
+                   "(gensample.compare ranks them) or fewer new rows (sampling_strategy); check=False skips the check")
+        warnings.warn(FidelityWarning(message, line, labels[code]), stacklevel=3)
+        result.warnings.append(message)
+        failed[str(labels[code])] = {"method": outcome[code].method,
+                                     "checks": [s.name for s in report.failed_checks()], "line": line}
+    if failed:
+        result.extra["fidelity_failed"] = failed
 
 
 

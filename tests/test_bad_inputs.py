@@ -640,9 +640,9 @@ def data_csv(tmp_path) -> Path:
 CLI_CASES = [
     ("sample-missing-input", lambda d, f: ["sample", d / "nope.csv", "--target", "y", "--out", d / "o.csv"],
      ["no such file"]),
-    # a folder is read as a Parquet dataset (issue 13), so the message is Parquet's
+    # a folder is read as a Parquet dataset (issue 13): one without Parquet files says what it holds
     ("sample-folder-input", lambda d, f: ["sample", d, "--target", "y", "--out", d / "o.csv"],
-     ["could not read", "parquet"]),
+     ["holds no parquet file", "data.csv"]),
     ("sample-no-target", lambda d, f: ["sample", f, "--out", d / "o.csv"], ["--target", "--help"]),
     ("sample-bad-target", lambda d, f: ["sample", f, "--target", "zz", "--out", d / "o.csv"], ["'zz'"]),
     ("sample-seed-text", lambda d, f: ["sample", f, "--target", "y", "--seed", "x", "--out", d / "o.csv"], ["--seed"]),

@@ -35,6 +35,10 @@ def add_check_command(subparsers) -> None:
                    help="class to check; default: the class(es) of the synthetic rows, each checked separately")
     p.add_argument("--categorical", default=None, help="comma-separated columns to treat as categorical")
     p.add_argument("--seed", type=int, default=0, help="seed of subsampling, splits and classifier; default 0")
+    p.add_argument("--all-rows", action="store_true",
+                   help="check every row of SYNTHETIC, even when it is a table `gensample sample` wrote (by default "
+                        "only its new rows are checked: those marked is_synthetic, or those after the original rows "
+                        "its provenance record counts)")
     p.add_argument("--json", default=None, metavar="OUT.json", help="write the full report as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
@@ -64,6 +68,57 @@ def _read_plain(path: str):
         raise FileFormatError(f"could not read {path!r}: {exc}") from exc
 
 
+def new_rows(path: str, frame, target=None):
+    """The new rows of a table ``gensample sample`` wrote (original rows first), else ``frame``.
+
+    ``gensample sample --out`` writes the augmented table, so checking that file as it is
+    compares the class's real rows with themselves too (every original row an "exact copy").
+    The new rows are those marked ``is_synthetic`` (``--flag-synthetic``), or else, when a
+    provenance record beside the file was written for these very bytes (same SHA-256), the
+    rows after the ``original_rows`` it counts. Which rule applied is said on stderr.
+    """
+    import pandas as pd
+
+    flag = "is_synthetic"
+    if flag in frame.columns and flag != target:
+        marks = frame[flag]
+        if marks.dtype == object:  # read back as text
+            marks = marks.map({"True": True, "False": False, True: True, False: False})
+        if pd.api.types.is_bool_dtype(marks.dtype) and not marks.isna().any():  # else: a column of the user's
+            marks = marks.to_numpy(dtype=bool)
+            print(f"checking the {int(marks.sum())} rows of {path!r} marked {flag} (of {len(frame)}; "
+                  "--all-rows checks them all)", file=sys.stderr)
+            return frame.loc[marks].drop(columns=[flag]).reset_index(drop=True)
+    output = _export_record(path, frame)
+    if output is not None:
+        first = output["original_rows"]
+        print(f"checking the {len(frame) - first} new rows of {path!r} (after its {first} original rows, as its "
+              "provenance record counts; --all-rows checks them all)", file=sys.stderr)
+        return frame.iloc[first:].reset_index(drop=True)
+    return frame
+
+
+def _export_record(path: str, frame) -> dict | None:
+    """The ``output`` part of the provenance record beside ``path`` if it describes these bytes, else None."""
+    from ..io import provenance_path
+
+    digest = (frame.attrs.get("gensample_source") or {}).get("sha256")
+    prov = provenance_path(path)
+    if digest is None or not prov.is_file():
+        return None
+    try:
+        record = json.loads(prov.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # read_table has already said what is wrong with it
+    output = record.get("output") if isinstance(record, dict) else None
+    if not isinstance(output, dict) or output.get("sha256") != digest:
+        return None
+    first, new = output.get("original_rows"), output.get("synthetic_rows")
+    if not (isinstance(first, int) and isinstance(new, int) and first > 0 and new > 0 and first + new == len(frame)):
+        return None
+    return output
+
+
 def run_check(args) -> int:
     """Read both tables, evaluate, print the summary, write ``--json``; 0 passed, 1 failed."""
     from .core import evaluate
@@ -76,6 +131,8 @@ def run_check(args) -> int:
             raise ExportError(f"the folder of {str(out)!r} does not exist")
     real = _read(args.real)
     synthetic = _read(args.synthetic)
+    if not args.all_rows:
+        synthetic = new_rows(args.synthetic, synthetic, args.target)
     categorical = [c.strip() for c in args.categorical.split(",") if c.strip()] if args.categorical else None
     report = evaluate(real, synthetic, target=args.target, label=args.label, categorical=categorical,
                       random_state=args.seed)

@@ -60,7 +60,9 @@ def evaluate(
         pooling hides a class that collapsed behind one that did not.
     schema : TableSchema, optional
         Column kinds and categories (as built by ``sample_minority``). Default: inferred from
-        the real rows (``categorical`` forces columns to be categorical).
+        every real row, all classes included, as ``sample_minority`` infers them, so its check
+        and this function give the same rows the same verdict (``categorical`` forces columns
+        to be categorical).
     categorical : list of column labels, optional
         Columns to treat as categorical whatever their dtype (ignored when ``schema`` is given).
     k : int, default 5
@@ -94,6 +96,14 @@ def evaluate(
     if target is None and label is not None:
         raise ParameterError("label= needs target=: name the class column")
     groups = _split_classes(real, synthetic, target, label)
+    if schema is None and target is not None and len(real) >= 2:
+        # Column kinds and categories from every real row, not from the class's rows alone:
+        # that is the schema sample_minority infers and checks its rows with, so the same rows
+        # get the same verdict here (a class's rows alone can lack categories or values that
+        # change a column's encoding). Fewer than 2 rows: _evaluate_one says what is wrong.
+        features = real.drop(columns=[target])
+        if len(features.columns):
+            schema = feature_schema(features, categorical)
     reports = {}
     # One thread for OpenMP (gradient boosting, k-means) and BLAS: every step here is small
     # (subsampled), and with more threads, spin-waiting on a busy machine costs far more than
@@ -431,8 +441,9 @@ def build_signals(columns: pd.DataFrame, pairs: pd.DataFrame, det: dict, mm: dic
             fired = dcr["dcr_ratio"] < th.dcr_ratio
             out.append(Signal(
                 "dcr_ratio", "copies", dcr["dcr_ratio"], th.dcr_ratio, fired, True,
-                f"synthetic rows sit {1 / max(dcr['dcr_ratio'], 1e-12):.0f}x nearer real rows than real rows sit to "
-                f"each other (DCR ratio {dcr['dcr_ratio']:.3f} < {th.dcr_ratio})"
+                (f"synthetic rows sit {1 / dcr['dcr_ratio']:.0f}x nearer real rows than real rows sit to "
+                 if dcr["dcr_ratio"] >= 1e-3 else "synthetic rows sit on real rows, far nearer than real rows sit to ")
+                + f"each other (DCR ratio {dcr['dcr_ratio']:.3f} < {th.dcr_ratio})"
                 if fired else f"DCR ratio {dcr['dcr_ratio']:.2f} (fresh samples ~1, SMOTE ~0.3)",
             ))
         if dcr.get("authenticity") is not None and dcr.get("authenticity_real") is not None:

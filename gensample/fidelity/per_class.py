@@ -14,6 +14,11 @@ from ..schema import TableSchema
 from .core import evaluate
 from .report import FidelityReport, FidelityReports
 
+#: Seed of the check inside ``sample_minority``: the default of :func:`evaluate` and of
+#: ``gensample check --seed``, so that the same rows get the same verdict there and here
+#: (the permutation noise floors depend on the seed).
+CHECK_SEED = 0
+
 
 def check_rows(
     real_rows: pd.DataFrame,
@@ -21,7 +26,7 @@ def check_rows(
     schema: TableSchema | None = None,
     *,
     label=None,
-    random_state: int | None = 0,
+    random_state: int | None = CHECK_SEED,
     thresholds=None,
 ) -> FidelityReport:
     """Fidelity report of one class's synthetic rows against that class's real rows.

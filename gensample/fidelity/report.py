@@ -140,6 +140,34 @@ class FidelityReport:
                 parts.append(f"{words}: " + "; ".join(s.message for s in fired))
         return " | ".join(parts)
 
+    def failed_checks(self) -> list[Signal]:
+        """The decisive signals that fired (empty when the rows passed), in the verdict's order."""
+        return [s for g in ("mode_collapse", "copies", "fidelity") for s in self._fired(g)]
+
+    def failure_line(self, made_by: str | None = None) -> str:
+        """One line for a terminal or a warning: what failed, with its figures ("" when passed).
+
+        Names the class, how many rows (and, with ``made_by``, which method made them), and
+        each failed check with the figures behind it: the worst columns' statistics, the pair
+        furthest from its real relation, AUC, coverage, copy shares.
+        """
+        if self.passed:
+            return ""
+        who = f"class {self.label!r}" if self.target is not None else "the synthetic rows"
+        by = f" by {made_by}" if made_by else ""
+        parts = []
+        for s in self.failed_checks():
+            text = s.message
+            if s.name == "columns":
+                worst = self.columns[self.columns["failed"]].sort_values("severity", ascending=False, kind="stable")
+                text = (f"{len(worst)} column(s) differ, worst "
+                        + ", ".join(_column_brief(r) for _, r in worst.head(3).iterrows()))
+            elif s.name == "pairs":
+                text = f"{len(s.value)} pair(s) of columns relate differently" + _worst_pair(self.pairs)
+            parts.append(f"{s.name}: {text}")
+        return (f"fidelity check FAILED for {who} ({self.n_synthetic} new rows{by} vs {self.n_real} real rows): "
+                + "; ".join(parts))
+
     # ------------------------------------------------------------------ output
     def summary(self) -> str:
         """A few lines for a terminal: verdict, signals that fired, worst columns, key figures."""
@@ -304,6 +332,19 @@ def _column_brief(row) -> str:
     if row["missing_diff"] and row["missing_diff"] >= 0.01:
         parts.append(f"missing {row['missing_synthetic']:.0%} vs {row['missing_real']:.0%}")
     return f"{row['column']} ({', '.join(parts) or 'no values'})"
+
+
+def _worst_pair(pairs: pd.DataFrame) -> str:
+    """', worst a~b (spearman 0.91 real vs 0.12)': the failed pair furthest beyond its threshold."""
+    if pairs.empty or not pairs["failed"].any():
+        return ""
+    bad = pairs[pairs["failed"]]
+    row = bad.loc[(bad["difference"] / bad["threshold"].where(bad["threshold"] > 0, 1.0)).idxmax()]
+    if row["measure"] == "spearman":
+        figures = f"Spearman {row['real']:.2f} real vs {row['synthetic']:.2f}"
+    else:
+        figures = f"joint TVD {row['difference']:.2f} > {row['threshold']:.2f}"
+    return f", worst {row['column_a']}~{row['column_b']} ({figures})"
 
 
 def _signal_dict(value: Any) -> Any:

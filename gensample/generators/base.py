@@ -33,6 +33,27 @@ class GensampleWarning(UserWarning):
     """A decision gensample took for the user (lowered k, fallback); also kept in the result."""
 
 
+class FidelityWarning(GensampleWarning):
+    """The final fidelity check of a class's new rows failed, and the rows were kept.
+
+    Warned by ``sample_minority`` (once per failed class) and kept in
+    ``result.warnings`` and ``result.extra["fidelity_failed"]``; turn it into an error with
+    ``warnings.simplefilter("error", FidelityWarning)`` (the CLI: ``gensample sample --strict``).
+
+    Attributes
+    ----------
+    line : str
+        What failed, with its figures, without the advice (what ``gensample sample`` prints).
+    label : object
+        The class whose rows failed.
+    """
+
+    def __init__(self, message: str, line: str | None = None, label=None):
+        super().__init__(message)
+        self.line = message if line is None else line
+        self.label = label
+
+
 @dataclass
 class Generated:
     """What one call of :meth:`Generator.generate` made.

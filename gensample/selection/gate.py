@@ -62,7 +62,7 @@ import pandas as pd
 
 from .. import policy, registry
 from ..errors import GensampleError, ParameterError, PluginError
-from ..fidelity.per_class import check_rows
+from ..fidelity.per_class import CHECK_SEED, check_rows
 from ..runner import Runner
 from ..schema import TableSchema, TargetSpec
 from .gate_rules import (  # noqa: F401 - re-exported: callers and tests import them from here
@@ -390,7 +390,10 @@ def check_classes(runner: Runner, outcome: dict, plan: dict, *, explicit: bool) 
         if o.generated == 0:
             continue
         real = runner.data[runner.y_codes == code]
-        seed = int(runner.rng.integers(2**31 - 1))
+        # CHECK_SEED, not a draw from the call's generator: the verdict must be the one
+        # `gensample check` (and fidelity.evaluate) gives the same rows by default; a seed drawn
+        # here made the permutation floors differ, so the two disagreed on the same rows.
+        seed = CHECK_SEED
         report = check_rows(real, o.frame_parts[0], runner.schema, label=labels[code], random_state=seed)
         verdict = gate_verdict(report)
         if verdict and registry.get(o.generator).generative:
