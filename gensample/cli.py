@@ -231,8 +231,8 @@ def cmd_sample(args) -> int:
     for w in caught:
         if issubclass(w.category, FidelityWarning):
             failed.append(w.message)
-        else:  # not ours to hold back: shown as they would have been
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        else:  # not ours to hold back: warned again, through the filters as they would have been
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return _say_failed_checks(args, path, failed) or code
 
 
