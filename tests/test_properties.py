@@ -12,7 +12,8 @@ Each case must end in a documented success or a ``GensampleError``; on success:
 * the same ``random_state`` gives the same bytes.
 
 The default suite runs 150 cases (15 per method); ``test_properties_many`` runs 1,100 more
-(about 15-20 min on 2 cores), only when asked:
+(about 4 min on 2 cores busy with other work: 207 s and 236 s measured, 0 failures, with
+hypothesis seeds unset and 1), only when asked:
 ``GENSAMPLE_PROPERTIES_MANY=1 python -m pytest -m slow tests/test_properties.py``.
 """
 
