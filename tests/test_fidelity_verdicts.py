@@ -175,3 +175,33 @@ def test_check_in_sample_agrees_with_gensample_check(tmp_path, capsys, method, p
     assert check["n_synthetic"] == in_run["n_synthetic"] == record["output"]["synthetic_rows"]
     _same_verdict(in_run, check)
     assert code == (0 if in_run["passed"] else 1)
+
+
+def test_gensample_check_on_an_export_checks_the_new_rows_unless_all_rows(tmp_path, capsys):
+    """Original rows in the export are not "copies": only the new rows are checked, unless --all-rows."""
+    import json
+
+    from gensample.cli import main
+
+    data, target = _car_good()
+    data.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "out.csv"
+    assert main(["sample", str(tmp_path / "in.csv"), "--target", target, "--method", "random", "--seed", "0",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    base = ["check", str(tmp_path / "in.csv"), str(out), "--target", target]
+    main(base + ["--json", str(tmp_path / "new.json")])
+    assert "checking the 1590 new rows" in capsys.readouterr().err
+    assert json.loads((tmp_path / "new.json").read_text())["n_synthetic"] == 1590
+    base += ["--label", "positive"]
+    main(base + ["--all-rows", "--json", str(tmp_path / "all.json")])
+    assert "checking the" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "all.json").read_text())["n_synthetic"] == 69 + 1590  # originals included
+    # an edited export no longer matches its provenance record: every row is checked
+    out.write_text(out.read_text() + out.read_text().splitlines()[1] + "\n")
+    from gensample.errors import ReadWarning
+
+    with pytest.warns(ReadWarning, match="was changed since"):
+        main(base + ["--json", str(tmp_path / "edited.json")])
+    assert "checking the" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "edited.json").read_text())["n_synthetic"] == 69 + 1590

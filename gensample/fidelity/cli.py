@@ -25,7 +25,9 @@ def add_check_command(subparsers) -> None:
         description=(
             "Compare synthetic rows with the real rows of the same class: per-column and pairwise distributions, "
             "a classifier two-sample test, diversity (coverage, modes, duplicates) and copying (exact copies, "
-            "distance to closest record). Exit code 0 when the rows pass, 1 when they do not, 2 on bad input."
+            "distance to closest record). SYNTHETIC may be the table `gensample sample` wrote: only its new rows are "
+            "checked, and (given the same input and --categorical) the verdict is the one its own check gave. "
+            "Exit code 0 when the rows pass, 1 when they do not, 2 on bad input."
         ),
     )
     p.add_argument("real", help="real table (.csv, .tsv, .parquet): the whole table or the class's rows")
@@ -34,7 +36,9 @@ def add_check_command(subparsers) -> None:
     p.add_argument("--label", default=None,
                    help="class to check; default: the class(es) of the synthetic rows, each checked separately")
     p.add_argument("--categorical", default=None, help="comma-separated columns to treat as categorical")
-    p.add_argument("--seed", type=int, default=0, help="seed of subsampling, splits and classifier; default 0")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of subsampling, splits and classifier; default 0, the seed of the check inside "
+                        "`gensample sample`, so that both give the same rows the same verdict")
     p.add_argument("--all-rows", action="store_true",
                    help="check every row of SYNTHETIC, even when it is a table `gensample sample` wrote (by default "
                         "only its new rows are checked: those marked is_synthetic, or those after the original rows "
