@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 import traceback
 import warnings
@@ -240,7 +241,9 @@ def _say_failed_checks(args, path, failed: list) -> int:
     """One line on stderr per class whose final check failed; EXIT_CHECK_FAILED under --strict."""
     if not failed:
         return 0
-    check = f"`gensample check {args.input} {path} --target {args.target}`"
+    words = ["gensample", "check", str(args.input), str(path), "--target", str(args.target)]
+    words += ["--categorical", args.categorical] if args.categorical else []
+    check = "`" + " ".join(map(shlex.quote, words)) + "`"
     for w in failed:
         if args.strict:
             print(f"error: {w.line}. The rows were written to {path}; --strict: exit code 1 "
