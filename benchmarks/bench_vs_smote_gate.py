@@ -168,7 +168,9 @@ def summarise(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="wgan-gp")
-    parser.add_argument("--steps", type=int, default=100, help="deep training steps (wgan-gp, ctgan, tvae)")
+    parser.add_argument("--steps", type=int, default=100,
+                        help="deep training steps (wgan-gp, ctgan, tvae); 0: leave the method's own budget "
+                             "(forest-flow, arf, which have no steps)")
     parser.add_argument("--outer", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", default=",".join(DEFAULT_SETS))
@@ -179,7 +181,7 @@ def main() -> None:
         print(summarise(json.loads(Path(args.from_json).read_text())["rows"]))
         return
     names = args.datasets.split(",")
-    params = {"steps": args.steps, "verbose": False}
+    params = {"steps": args.steps, "verbose": False} if args.steps else {"verbose": False}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
     print(f"machine: {platform.machine()}, python {platform.python_version()}, commit {commit}; "
