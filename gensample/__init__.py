@@ -22,6 +22,8 @@ _LAZY = {
     "TableSchema": ("gensample.schema", "TableSchema"),
     "Generator": ("gensample.generators.base", "Generator"),
     "GensampleWarning": ("gensample.generators.base", "GensampleWarning"),
+    # A failed final fidelity check (issue 14): users filter or escalate it by this name.
+    "FidelityWarning": ("gensample.generators.base", "FidelityWarning"),
     "datasets": ("gensample.datasets", None),
     "fit_generator": ("gensample.fitted", "fit_generator"),
     "load_generator": ("gensample.fitted", "load_generator"),
@@ -53,7 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers only
     from . import datasets, fidelity
     from . import selection
     from .balanced import BalancedClassifier
-    from .generators.base import Generator, GensampleWarning
+    from .generators.base import FidelityWarning, Generator, GensampleWarning
     from .io import export, read_table
     from .registry import methods
     from .result import SampleResult

@@ -64,6 +64,9 @@ def test_failed_check_warns_and_is_recorded():
         result = gs.sample_minority(data, target, "smote", random_state=0, check=True)
     failed = [w.message for w in caught if issubclass(w.category, FidelityWarning)]
     assert len(failed) == 1 and issubclass(FidelityWarning, GensampleWarning)
+    import gensample
+
+    assert gensample.FidelityWarning is FidelityWarning  # public at the top level
     message = str(failed[0])
     assert message.startswith("fidelity check FAILED for class 'positive' (1590 new rows by smote vs 69 real rows)")
     assert "exact_copies: " in message and "(95%)" in message  # the failed check and its figure
