@@ -24,6 +24,7 @@ between ``<!-- bench_compare:start -->`` and ``<!-- bench_compare:end -->`` in
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import platform
@@ -147,11 +148,18 @@ def main(argv=None) -> int:
     return analyse(table, skipped, timings, fallbacks, args, command, methods, classifiers)
 
 
+def jsonl_lines(path) -> list:
+    """The non-empty lines of a --jsonl file, plain or gzipped (the committed runs are ``.jsonl.gz``)."""
+    path = Path(path)
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+    return [line for line in text.splitlines() if line.strip()]
+
+
 def _done_elsewhere(paths) -> set:
     out = set()
     for p in (paths or "").split(","):
         if p and Path(p).exists():
-            out |= {json.loads(line)["dataset"] for line in Path(p).read_text().splitlines() if line.strip()}
+            out |= {json.loads(line)["dataset"] for line in jsonl_lines(p)}
     return out
 
 
@@ -176,9 +184,7 @@ def auto_choices(paths, datasets) -> dict:
     """How often auto chose each method, counted once per dataset, repeat and fold."""
     seen, counts = set(), {}
     for p in paths:
-        for line in Path(p).read_text().splitlines():
-            if not line.strip():
-                continue
+        for line in jsonl_lines(p):
             r = json.loads(line)
             if r.get("method") != "auto" or r["dataset"] not in datasets or "auto_chosen" not in r:
                 continue
@@ -195,7 +201,7 @@ def read_jsonl(paths, names):
 
     frames = []
     for p in paths:
-        rows = [json.loads(line) for line in Path(p).read_text().splitlines() if line.strip()]
+        rows = [json.loads(line) for line in jsonl_lines(p)]
         frames.append(pd.DataFrame(rows))
     # Shards of one run hold different datasets, runs of other methods the same ones: take every
     # dataset; the rank tables keep, per classifier and metric, the datasets where all methods ran.
