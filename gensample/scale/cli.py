@@ -34,6 +34,7 @@ def cmd_sample(args) -> int:
     from ..cli import parse_params, parse_strategy
     from ..io import export
     from ..sampling import sample_minority
+    from .export import new_row_count
 
     params = parse_params(args.param)
     categorical = [c.strip() for c in args.categorical.split(",")] if args.categorical else None
@@ -50,9 +51,7 @@ def cmd_sample(args) -> int:
         result = sample_minority(os.fspath(args.input), args.target, batch_rows=args.batch_rows, **options)
         path = export(result, args.out, flag_synthetic=args.flag_synthetic, overwrite=args.force)
     print(result.summary())
-    new = getattr(result, "n_synthetic", None)
-    new = len(result.synthetic) if new is None else new
-    print(f"wrote {path} ({result.n_original:,} original + {new:,} synthetic rows; "
+    print(f"wrote {path} ({result.n_original:,} original + {new_row_count(result):,} synthetic rows; "
           f"{result.scale['backend']}, {result.scale['rows_held']:,} rows held in memory)")
     print(f"provenance: {path}.provenance.json")
     return 0

@@ -52,7 +52,7 @@ def export_result(result, path, flag_synthetic=False, overwrite=False, *, proven
     if flag_synthetic and "is_synthetic" in result.synthetic.columns:
         raise ExportError("the data already has a column 'is_synthetic'; rename it or export without flag_synthetic")
     digest = hashlib.sha256()
-    total = result.n_original + _n_new(result)
+    total = result.n_original + new_row_count(result)
     bar = Progress(total, f"writing {path.name}", wanted(progress))
     csv = name.endswith(_CSV)
 
@@ -211,7 +211,7 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _n_new(result) -> int:
+def new_row_count(result) -> int:
     """New rows of a streamed (possibly made in parts) or Dask result."""
     return int(getattr(result, "n_synthetic", len(result.synthetic)))
 
@@ -248,8 +248,8 @@ def provenance_record(result, path: Path, flag: bool, sha256: str, output_extra:
         "versions": package_versions(PACKAGES),
         "output": {
             "path": str(Path(path).resolve()), "sha256": sha256,
-            "rows": int(result.n_original + _n_new(result)), "original_rows": int(result.n_original),
-            "synthetic_rows": int(_n_new(result)), "flag_synthetic": bool(flag), "columns": columns,
+            "rows": int(result.n_original + new_row_count(result)), "original_rows": int(result.n_original),
+            "synthetic_rows": int(new_row_count(result)), "flag_synthetic": bool(flag), "columns": columns,
             **(output_extra or {}),
         },
     }
