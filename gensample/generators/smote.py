@@ -42,6 +42,7 @@ import contextvars
 import hashlib
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
 from ..schema import EncodedTable
@@ -126,12 +127,11 @@ def remembered_neighbours(memo: dict):
         _REMEMBERED.reset(token)
 
 
-def neighbours(X: np.ndarray, k: int) -> np.ndarray:
-    """Indices of each row's ``k`` nearest other rows of ``X`` (exact, Euclidean)."""
+def neighbours(X, k: int) -> np.ndarray:
+    """Indices of each row's ``k`` nearest other rows of ``X`` (exact, Euclidean; dense or CSR)."""
     memo = _REMEMBERED.get()
     if memo is not None:
-        X = np.ascontiguousarray(X)
-        key = (X.shape, str(X.dtype), int(k), hashlib.blake2b(X, digest_size=32).hexdigest())
+        key = (X.shape, str(X.dtype), int(k), _digest(X))
         if key in memo:
             return memo[key]
         memo[key] = out = _neighbours(X, k)
@@ -139,7 +139,19 @@ def neighbours(X: np.ndarray, k: int) -> np.ndarray:
     return _neighbours(X, k)
 
 
-def _neighbours(X: np.ndarray, k: int) -> np.ndarray:
+def _digest(X) -> str:
+    h = hashlib.blake2b(digest_size=32)
+    if sp.issparse(X):
+        X = X.tocsr()
+        for part in (X.indptr, X.indices, X.data):
+            h.update(np.ascontiguousarray(part))
+        h.update(b"csr")
+    else:
+        h.update(np.ascontiguousarray(X))
+    return h.hexdigest()
+
+
+def _neighbours(X, k: int) -> np.ndarray:
     nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
     idx = nn.kneighbors(X, return_distance=False)
     # A row is normally its own first neighbour; with duplicate rows it may not be, so drop
@@ -168,7 +180,7 @@ def interpolate(
     num = table.numeric[rows]
     cat = table.categorical[rows]
     space = MixedSpace(table, rows)
-    X = space.embed(num, cat) if cat.shape[1] else num
+    X = space.embed_for_search(num, cat) if cat.shape[1] else num
     nn = neighbours(X, k)
     base = rng.integers(0, len(rows), size=n)
     pick = nn[base, rng.integers(0, k, size=n)]

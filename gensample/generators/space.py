@@ -17,8 +17,19 @@ nearer endpoint: an observed category, never an invented one, chosen without bia
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..schema import EncodedTable
+
+#: The one-hot embedding is searched as a sparse (CSR) matrix when at most this share of its
+#: cells is non-zero. Measured with scikit-learn's brute-force search, 10^4 rows of 19 numbers
+#: and 10 categories (CPU s, sparse / dense): 4.7 / 3.4 at 50 levels each (519 columns, 5.6 %
+#: non-zero), 3.3 / 6.0 at 100 (1,019, 2.8 %), 3.4 / 13.2 at 200 (2,019, 1.4 %); the same
+#: neighbours. Sparse costs grow with the non-zeros, dense with the width.
+SPARSE_DENSITY = 1 / 32
+#: ... or whatever its density when the dense matrix would be larger than this: memory bounded
+#: on wide tables (10^5 class rows x 2,019 columns are 1.6 GB dense, 23 MB sparse).
+SPARSE_DENSE_BYTES = 256 << 20
 
 
 class MixedSpace:
@@ -45,6 +56,34 @@ class MixedSpace:
         for j in range(len(self.sizes)):
             out[rows, self.n_numeric + self.offsets[j] + categorical[:, j]] = self.scale
         return out
+
+    def sparse_is_better(self, n_rows: int) -> bool:
+        """Whether :meth:`embed_for_search` gives a CSR matrix for ``n_rows`` rows."""
+        if not self.sizes:
+            return False
+        nonzero = self.n_numeric + len(self.sizes)
+        return nonzero < SPARSE_DENSITY * self.width or n_rows * self.width * 8 > SPARSE_DENSE_BYTES
+
+    def embed_for_search(self, numeric: np.ndarray, categorical: np.ndarray):
+        """:meth:`embed`, as a CSR matrix with the same values when that is cheaper to search.
+
+        Only for neighbour searches (scikit-learn's accept both): the distances are the same.
+        """
+        if not self.sparse_is_better(numeric.shape[0]):
+            return self.embed(numeric, categorical)
+        return self.embed_sparse(numeric, categorical)
+
+    def embed_sparse(self, numeric: np.ndarray, categorical: np.ndarray) -> sp.csr_matrix:
+        """:meth:`embed` as a CSR matrix (numbers stored even where zero), built without the dense one."""
+        n, p, c = numeric.shape[0], self.n_numeric, len(self.sizes)
+        data = np.empty((n, p + c), dtype=np.float64)
+        data[:, :p] = numeric
+        data[:, p:] = self.scale
+        index = np.empty((n, p + c), dtype=np.int64)
+        index[:, :p] = np.arange(p)
+        index[:, p:] = p + self.offsets[:-1] + categorical  # increasing in each row: sorted CSR
+        indptr = np.arange(0, n * (p + c) + 1, p + c, dtype=np.int64)
+        return sp.csr_matrix((data.ravel(), index.ravel(), indptr), shape=(n, self.width))
 
     def split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Numeric part as is; each categorical block back to the code of its largest entry."""
