@@ -63,3 +63,38 @@ def test_dask_export_reads_back_as_streamed_input(client, tmp_path):
     read = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     pd.testing.assert_frame_equal(read.astype(object),
                                   pd.concat([df, res.synthetic], ignore_index=True).astype(object), check_dtype=False)
+
+
+def test_dask_new_rows_in_parts_are_the_streamed_runs(client, tmp_path, monkeypatch):
+    # more new rows than a part: one added partition per part, made by tasks; same rows as the
+    # streamed run of the same table and seed (both made part by part), counts whole
+    from gensample.generators import smote
+    from gensample.scale import blocks
+
+    monkeypatch.setattr(blocks, "PART_ROWS", 1_000)
+    df = _table()
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path, index=False)
+    searches = []
+    real = smote._neighbours
+    monkeypatch.setattr(smote, "_neighbours", lambda X, k: searches.append(X.shape) or real(X, k))
+    res = gensample.sample_minority(dd.from_pandas(df, npartitions=4), "y", random_state=5)
+    st = gensample.sample_minority(str(path), "y", random_state=5, batch_rows=1_500)
+    n_new = st.n_synthetic
+    assert res.n_synthetic == n_new and res.scale["parts"] == st.scale["parts"] == -(-n_new // 1_000) > 1
+    assert res.counts == st.counts and len(res.synthetic) == 0
+    aug = res.augmented
+    assert aug.npartitions == 4 + res.scale["parts"]
+    searched = len(searches)
+    out = gensample.export(res, tmp_path / "aug.parquet", flag_synthetic=True)
+    assert len(searches) == searched  # the parts remembered the first part's neighbour search
+    back = pd.read_parquet(out)
+    assert len(back) == len(df) + n_new and int(back["is_synthetic"].sum()) == n_new
+    pd.testing.assert_frame_equal(back.iloc[: len(df)].drop(columns="is_synthetic").astype(object),
+                                  df.astype(object), check_dtype=False)
+    streamed_new = pd.concat(list(st.iter_synthetic()), ignore_index=True)
+    dask_new = back.iloc[len(df):].drop(columns="is_synthetic").reset_index(drop=True)
+    pd.testing.assert_frame_equal(dask_new.astype(object), streamed_new.astype(object), check_dtype=False)
+    assert not dask_new.duplicated().any()  # parts are not copies of one another
+    rec = json.loads((tmp_path / "aug.parquet.provenance.json").read_text())
+    assert rec["output"]["synthetic_rows"] == n_new and rec["scale"]["parts"] == res.scale["parts"]

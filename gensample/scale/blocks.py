@@ -83,6 +83,8 @@ class Parts:
     kwargs: dict
     parts: list
     memo: dict
+    #: How the notes name the path and its rows (the Dask path's differ).
+    where: tuple = ("streamed", "held in memory")
 
     @property
     def rows(self) -> int:
@@ -100,7 +102,7 @@ class Parts:
                 warnings.simplefilter("ignore", GensampleWarning)
             with remembered_neighbours(self.memo):
                 return handoff.generate(self.held, self.extra, self.schema, self.need, self.n_grown, self.n_other,
-                                        ("streamed", "held in memory"), self.target, self.method,
+                                        self.where, self.target, self.method,
                                         {label: before + n}, part_seed(self.random_state, number), **self.kwargs)
 
     def frames(self):

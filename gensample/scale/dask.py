@@ -15,6 +15,13 @@ same seed gives the same new rows as the pandas path on the same data. ``augment
 Dask DataFrame: the original partitions as they are (filtered only when a cleaning method
 removed rows), the new rows as added partitions; :func:`gensample.export` writes it as a
 partitioned Parquet dataset with a provenance record.
+
+Above :data:`~gensample.scale.blocks.PART_ROWS` new rows, methods that allow it make them part
+by part as the streamed path does (:mod:`.blocks`): the first part runs on the client (its
+warnings, the record, and the neighbour search, which is kept with the parts), and each added
+partition is one part, made by a task when the frame is computed or written. The client then
+never holds the new rows, and the rows are the streamed run's (same seed, same parts), not the
+in-memory run's, above that size.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from .. import registry, strategy
 from ..errors import InputError
 from ..result import SampleResult
 from ..utils import check_seed
-from . import handoff, needs, stream
+from . import blocks, handoff, needs, stream
 from .stream import ClassCounts
 
 
@@ -49,6 +56,21 @@ class DaskResult(SampleResult):
     scale: dict = field(default_factory=dict)
     _frame: Any = field(default=None, repr=False)
     _n_rows: int = 0
+    #: The new rows made part by part (:class:`gensample.scale.blocks.Parts`), or None when
+    #: they are all in ``synthetic`` (which then holds only the columns and dtypes).
+    _parts: Any = field(default=None, repr=False)
+
+    @property
+    def n_synthetic(self) -> int:
+        """New rows (made part by part, as tasks, when there are more than one part's worth)."""
+        return self._parts.rows if self._parts is not None else len(self.synthetic)
+
+    def iter_synthetic(self):
+        """The new rows as pandas frames, made on the client: one frame, or one per part."""
+        if self._parts is None:
+            yield self.synthetic
+        else:
+            yield from self._parts.frames()
 
     @property
     def n_original(self) -> int:
@@ -79,13 +101,16 @@ class DaskResult(SampleResult):
         return dd.concat([old, new], interleave_partitions=False)
 
     def _new_partitions(self):
+        import dask
         import dask.dataframe as dd
 
         meta = self._frame._meta
-        new = self.synthetic
-        for name in new.columns:  # the frame's own dtypes (e.g. Dask's pyarrow strings)
-            if new[name].dtype != meta[name].dtype:
-                new = new.assign(**{name: new[name].astype(meta[name].dtype)})
+        if self._parts is not None:
+            # One task per part; the parts (rows held, neighbours found) go into the graph once.
+            parts = dask.delayed(self._parts, pure=True)
+            tasks = [dask.delayed(_part_frame, pure=True)(parts, i, meta) for i in range(len(self._parts.parts))]
+            return dd.from_delayed(tasks, meta=meta, verify_meta=False)
+        new = _as_meta(self.synthetic, meta)
         per = max(1, int(self.scale.get("rows_per_partition", len(new) or 1)))
         return dd.from_pandas(new, npartitions=max(1, math.ceil(len(new) / per)), sort=False)
 
@@ -96,6 +121,20 @@ class DaskResult(SampleResult):
     @property
     def is_synthetic(self):
         raise InputError("use result.flagged() for a Dask frame with the is_synthetic column")
+
+
+def _as_meta(new: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    for name in new.columns:  # the frame's own dtypes (e.g. Dask's pyarrow strings)
+        if new[name].dtype != meta[name].dtype:
+            new = new.assign(**{name: new[name].astype(meta[name].dtype)})
+    return new
+
+
+def _part_frame(parts, number: int, meta: pd.DataFrame) -> pd.DataFrame:
+    """Part ``number`` of the new rows, in the Dask frame's dtypes (a task of ``augmented``)."""
+    frame = _as_meta(parts.make(number).result.synthetic, meta)
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
 
 
 def _drop_positions(part: pd.DataFrame, removed: set, offsets: list, partition_info=None) -> pd.DataFrame:
@@ -170,11 +209,20 @@ def sample_dask(ddf, target, method="smote", sampling_strategy="auto", random_st
     if need.k and n_other:
         extra.append(_nearest_on_workers(placed[~is_kept], schema, held, keep, need.k))
     passes_seconds = time.perf_counter() - started
-    handed = handoff.generate(held, extra, schema, need, n_rows - n_other, n_other, ("dask", "brought to the client"),
-                              target, method, sampling_strategy, random_state, categorical=categorical,
-                              fallback=fallback, check=check, gate=gate, **params)
+    kwargs = dict(categorical=categorical, fallback=fallback, check=check, gate=gate, **params)
+    parts = None
+    if sum(todo.values()) > blocks.PART_ROWS and blocks.splittable(generator, need, check):
+        parts = blocks.Parts(held, extra, schema, need, n_rows - n_other, n_other, target, method, random_state,
+                             kwargs, blocks.plan_parts(todo, blocks.PART_ROWS), {}, ("dask", "brought to the client"))
+        handed = blocks.first_part(parts, sampling_strategy, todo)
+    else:
+        handed = handoff.generate(held, extra, schema, need, n_rows - n_other, n_other,
+                                  ("dask", "brought to the client"), target, method, sampling_strategy,
+                                  random_state, **kwargs)
     result, held = handed.result, handed.rows
     values = {f.name: getattr(result, f.name) for f in fields(SampleResult)}
+    if parts is not None:  # the first part's rows: only their columns and dtypes are kept
+        values["synthetic"] = result.synthetic.iloc[:0].copy()
     values["_original"] = None
     values["_removed_positions"] = np.asarray(result.removed_index, dtype=np.int64)
     values["seconds"] = time.perf_counter() - started
@@ -184,8 +232,9 @@ def sample_dask(ddf, target, method="smote", sampling_strategy="auto", random_st
         "rows_per_partition": int(max(lengths) if lengths else 1), "need": need.to_dict(),
         "rows_held": int(len(held)), "other_rows_held": handed.other_rows, "majority_sampled": int(sampled),
         "seconds": {"passes": round(passes_seconds, 3), "generation": round(handed.seconds, 3)},
+        "parts": 1 if parts is None else len(parts.parts),
     }
-    return DaskResult(**values, scale=scale, _frame=ddf, _n_rows=n_rows)
+    return DaskResult(**values, scale=scale, _frame=ddf, _n_rows=n_rows, _parts=parts)
 
 
 def _first_seen(placed, target, labels) -> list:
