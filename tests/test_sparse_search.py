@@ -101,3 +101,21 @@ def test_remembered_neighbours_tell_sparse_matrices_apart():
     assert len(memo) == 2
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, moved)
+
+
+def test_streamed_borderline_on_wide_columns_matches_in_memory(tmp_path, monkeypatch):
+    # pass 3 (the k nearest other rows, batch by batch) searches the wide one-hot sparse; the
+    # rows found must be those the in-memory method finds on the whole table
+    from gensample.scale import neighbours as scale_neighbours
+
+    frame = _wide_table(n_min=120, n_maj=1_500, seed=2)
+    path = tmp_path / "wide.parquet"
+    frame.to_parquet(path, index=False)
+    calls = []
+    real = scale_neighbours.search
+    monkeypatch.setattr(scale_neighbours, "search", lambda space, *a: calls.append(
+        space.sparse_is_better(max(len(a[0][0]), len(a[1][0])))) or real(space, *a))
+    streamed = gensample.sample_minority(str(path), "y", "borderline-smote", random_state=1, batch_rows=400)
+    loaded = gensample.sample_minority(gensample.read_table(path), "y", "borderline-smote", random_state=1)
+    assert calls and all(calls)  # every batch was searched sparse
+    pd.testing.assert_frame_equal(streamed.synthetic.reset_index(drop=True), loaded.synthetic.reset_index(drop=True))

@@ -5,7 +5,8 @@ uses in memory (SMOTE-NC's distance, scaled on that class's rows). Each batch of
 classes' rows is embedded the same way and searched with scikit-learn's
 :class:`~sklearn.neighbors.NearestNeighbors`; the running ``k`` best per row (distance, then
 row number, so ties resolve as in row order) are merged batch by batch. Memory: the class's
-rows, one batch and ``k`` candidates per row. The rows that end up among some row's
+rows, one batch and ``k`` candidates per row (wide one-hot embeddings are searched sparse, see
+:func:`search`). The rows that end up among some row's
 neighbours are returned with their data, so the method can then run in memory on the class
 plus those rows and find exactly the neighbours it finds on the whole table.
 """
@@ -71,7 +72,7 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
             continue
         space = MixedSpace(table, rows)
         spaces[code] = space
-        queries[code] = space.embed(table.numeric[rows], table.categorical[rows])
+        queries[code] = (table.numeric[rows], table.categorical[rows])
         best[code] = _Best(len(rows), k)
     kept = []
     target = schema.target.name
@@ -84,9 +85,8 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
             enc = impute(schema.encode(other))
             entered = np.zeros(len(other), dtype=bool)
             for code, space in spaces.items():
-                X = space.embed(enc.numeric, enc.categorical)
                 kk = min(k, len(other))
-                dist, idx = NearestNeighbors(n_neighbors=kk).fit(X).kneighbors(queries[code])
+                dist, idx = search(space, (enc.numeric, enc.categorical), queries[code], kk)
                 positions = other.index.to_numpy()[idx]
                 best[code].merge(dist, positions)
                 entered[np.isin(other.index.to_numpy(), best[code].pos)] = True
@@ -97,6 +97,26 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
     if not kept:
         return grown.iloc[:0]
     return _prune(pd.concat(kept), best)
+
+
+def search(space: MixedSpace, reference: tuple, queries: tuple, k: int):
+    """Distances and indices of the ``k`` nearest ``reference`` rows of each query row.
+
+    Both are (numeric, codes) pairs embedded in ``space``: dense, or both sparse when the
+    one-hot is wide or a dense batch would be large (``MixedSpace.sparse_is_better``), so a
+    131,072-row batch of a table with wide text columns is not a multi-GB dense matrix.
+    """
+    sparse = space.sparse_is_better(max(len(reference[0]), len(queries[0])))
+    embed = space.embed_sparse if sparse else space.embed
+    nn = NearestNeighbors(n_neighbors=k).fit(embed(*reference))
+    if not sparse:
+        return nn.kneighbors(embed(*queries))
+    from sklearn import config_context
+
+    from ..generators.smote import SPARSE_WORKING_MEMORY
+
+    with config_context(working_memory=SPARSE_WORKING_MEMORY):
+        return nn.kneighbors(embed(*queries))
 
 
 def _prune(frame: pd.DataFrame, best: dict) -> pd.DataFrame:
@@ -119,8 +139,7 @@ def candidates_in(part: pd.DataFrame, schema, grown: pd.DataFrame, codes: list, 
         if not len(rows):
             continue
         space = MixedSpace(table, rows)
-        X = space.embed(enc.numeric, enc.categorical)
-        idx = NearestNeighbors(n_neighbors=min(k, len(part))).fit(X).kneighbors(
-            space.embed(table.numeric[rows], table.categorical[rows]), return_distance=False)
+        _, idx = search(space, (enc.numeric, enc.categorical), (table.numeric[rows], table.categorical[rows]),
+                        min(k, len(part)))
         chosen[np.unique(idx)] = True
     return part.iloc[np.flatnonzero(chosen)]
