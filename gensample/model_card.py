@@ -447,7 +447,10 @@ def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
     # Shapes and types only; that every child index and split feature lies inside the trees
     # is checked when the arrays become a model (generators/_flow_forest.FlowForest).
     at = f"model.json field {where}.config"
-    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"))
+    # "solver" is optional: cards written before it existed were sampled with Euler steps.
+    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver",))
+    if "solver" in config and config["solver"] not in ("euler", "heun"):
+        raise card_error(f"{where}.config.solver", f"is {config['solver']!r}, not 'euler' or 'heun'")
     n_t = _int(config["n_t"], f"{where}.config.n_t", 1)
     _int(config["max_depth_seen"], f"{where}.config.max_depth_seen")
     if _int(config["n_cont"], f"{where}.config.n_cont") != n_cont:

@@ -151,7 +151,7 @@ def test_a_tampered_tree_array_in_a_saved_folder_is_a_model_load_error(tmp_path)
 
 @pytest.mark.parametrize(("field", "value", "match"), [
     ("n_t", 3, "weights"), ("n_cont", 0, "n_cont"), ("sizes", [9], "sizes"), ("n_classes", 2, "n_classes"),
-    ("n_t", -1, "n_t"),
+    ("n_t", -1, "n_t"), ("solver", "rk4", "solver"),
 ])
 def test_an_edited_card_is_refused_before_any_tree_is_built(tmp_path, field, value, match):
     import json
@@ -166,6 +166,30 @@ def test_an_edited_card_is_refused_before_any_tree_is_built(tmp_path, field, val
     (folder / "model.json").write_text(json.dumps(card))
     with pytest.raises(ModelLoadError, match=match):
         gs.load_generator(folder)
+
+
+def test_solver_changes_the_walk_not_the_trees_and_old_cards_load_as_euler(tmp_path):
+    import json
+
+    df = make_mixed(300, 40)
+    fits = {}
+    for solver in ("euler", "heun"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GensampleWarning)
+            fits[solver] = gs.fit_generator(df, "Class", "forest-flow", random_state=1, solver=solver, **FAST)
+    assert registry.get("forest-flow").defaults["solver"] == "heun"
+    models = {s: next(iter(f.generator.models_.values()))["model"] for s, f in fits.items()}
+    for name, array in models["euler"].arrays().items():  # the solver does not touch training
+        np.testing.assert_array_equal(array, models["heun"].arrays()[name])
+    euler, heun = (fits[s].sample(200, random_state=3) for s in ("euler", "heun"))
+    assert not euler["f64"].equals(heun["f64"])
+    # A card written before the solver was recorded has no "solver": it samples as it did, with Euler.
+    folder = fits["euler"].save(tmp_path / "old")
+    card = json.loads((folder / "model.json").read_text())
+    for model in card["models"]:
+        assert model["config"].pop("solver") == "euler"
+    (folder / "model.json").write_text(json.dumps(card))
+    pd.testing.assert_frame_equal(gs.load_generator(folder).sample(200, random_state=3), euler)
 
 
 # ------------------------------------------------------------------ the tree arrays
@@ -249,7 +273,7 @@ def test_time_limit_stops_training_and_falls_back_to_smote():
     ("name", "value"),
     [("n_t", 0), ("duplicate_k", 0), ("max_iter", 0), ("max_depth", 0), ("learning_rate", 0.0),
      ("min_samples_leaf", 0), ("fit_on", "everything"), ("verbose", 1), ("threads", 0), ("min_rows", 1),
-     ("n_t", 2.5)],
+     ("n_t", 2.5), ("solver", "Heun")],
 )
 def test_bad_parameters_name_the_parameter(name, value):
     df = make_mixed(120, 20, missing=False)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .deep import DeepGenerator, Progress
-from .params import Integer, Real
+from .params import Integer, Options, Real
 
 #: Training rows (class rows x noise duplicates) that ``duplicate_k=None`` aims at.
 DUPLICATE_ROWS = 20_000
@@ -51,6 +51,14 @@ class ForestFlow(DeepGenerator):
         Shrinkage of each tree (the authors' XGBoost: 0.3).
     min_samples_leaf : int, default 20
         Fewest training rows in a leaf (scikit-learn's default; 5 gave 0.041 / 0.66).
+    solver : {"heun", "euler"}, default "heun"
+        How new rows follow the learnt flow: Euler steps (the authors') or Heun's, which use
+        the same trees (no extra training) for about twice the sampling's tree walks.
+        Measured on the planted table (``bench_deep_structure.planted_split``, seeds 0-2, one
+        fitted model per seed sampled both ways; SMOTE's detection AUC there is 0.64 at 1,000
+        rows and 0.58 at 5,000): detection AUC against held-out rows 0.657 -> 0.626 at 1,000
+        rows and 0.676 -> 0.641 at 5,000 (lower in 6 of 6 seeds), 0.73 -> 0.70 at 200 (2
+        seeds); dependency gap unchanged within noise (0.037 -> 0.036, 0.023 -> 0.026).
     fit_on : {"minority", "all"}, default "minority"
         ``"minority"``: one model per class, on its rows. ``"all"``: one model on the whole
         table with the class as an input of every regressor; a class is sampled with its
@@ -84,6 +92,7 @@ class ForestFlow(DeepGenerator):
         "max_depth": 6,
         "learning_rate": 0.3,
         "min_samples_leaf": 20,
+        "solver": "heun",
         **{k: v for k, v in DeepGenerator.common_defaults.items() if k != "device"},
     }
 
@@ -94,6 +103,7 @@ class ForestFlow(DeepGenerator):
         "max_depth": [Integer(1)],
         "learning_rate": [Real(0.0, low_open=True)],
         "min_samples_leaf": [Integer(1)],
+        "solver": [Options("heun", "euler")],
         # As DeepGenerator's, without ``device``: the trees train on the CPU.
         **{k: v for k, v in DeepGenerator.common_constraints.items() if k != "device"},
     }
@@ -123,6 +133,7 @@ class ForestFlow(DeepGenerator):
                     n_t=p["n_t"], duplicate_k=self.duplicates_for(len(cont)), max_iter=p["max_iter"],
                     max_depth=p["max_depth"], learning_rate=p["learning_rate"],
                     min_samples_leaf=p["min_samples_leaf"], rng=np.random.default_rng(seed), progress=progress,
+                    solver=p["solver"],
                 )
         finally:
             progress.close()
