@@ -46,6 +46,16 @@ def test_registered_with_its_family_and_min_rows():
     assert cls.min_rows == 25 and cls.pickles is False and cls.generative
 
 
+def test_time_levels_grow_with_the_class():
+    from gensample.generators.forest_flow import COARSE_LEVELS, FINE_FROM_ROWS, FINE_LEVELS
+
+    gen = registry.get("forest-flow")()
+    assert gen.params["n_t"] is None
+    assert gen.levels_for(FINE_FROM_ROWS - 1) == COARSE_LEVELS == 20
+    assert gen.levels_for(FINE_FROM_ROWS) == FINE_LEVELS == 40
+    assert registry.get("forest-flow")(n_t=7).levels_for(10**6) == 7
+
+
 def test_duplicates_aim_at_a_bounded_number_of_training_rows():
     gen = registry.get("forest-flow")()
     assert gen.duplicates_for(50) == 100 and gen.duplicates_for(1000) == 20 and gen.duplicates_for(10**6) == 5
