@@ -83,6 +83,8 @@ def test_dask_new_rows_in_parts_are_the_streamed_runs(client, tmp_path, monkeypa
     n_new = st.n_synthetic
     assert res.n_synthetic == n_new and res.scale["parts"] == st.scale["parts"] == -(-n_new // 1_000) > 1
     assert res.counts == st.counts and len(res.synthetic) == 0
+    with pytest.raises(gensample.errors.InputError, match="part by part"):
+        res.new_rows  # noqa: B018
     aug = res.augmented
     assert aug.npartitions == 4 + res.scale["parts"]
     searched = len(searches)

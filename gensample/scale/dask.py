@@ -56,9 +56,21 @@ class DaskResult(SampleResult):
     scale: dict = field(default_factory=dict)
     _frame: Any = field(default=None, repr=False)
     _n_rows: int = 0
-    #: The new rows made part by part (:class:`gensample.scale.blocks.Parts`), or None when
-    #: they are all in ``synthetic`` (which then holds only the columns and dtypes).
+    #: The new rows made part by part (:class:`gensample.scale.blocks.Parts`; ``synthetic``
+    #: then holds only their columns and dtypes), or None when they are all in ``synthetic``.
     _parts: Any = field(default=None, repr=False)
+
+    @property
+    def new_rows(self) -> pd.DataFrame:
+        """All new rows in one frame (what ``synthetic`` holds when they were not made in parts)."""
+        if self._parts is None:
+            return self.synthetic
+        raise InputError(
+            f"the {self.n_synthetic:,} new rows of this Dask run are made part by part by the tasks of "
+            f"result.augmented ({len(self._parts.parts)} parts of at most {max(n for _, n in self._parts.parts):,} "
+            "rows), so the client never holds them; use gensample.export(result, path), result.augmented, or "
+            "result.iter_synthetic() for the parts (result.synthetic holds only the columns and dtypes)"
+        )
 
     @property
     def n_synthetic(self) -> int:
