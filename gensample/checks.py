@@ -147,6 +147,22 @@ def _human(n: float) -> str:
     return f"{n:.1f} EiB"  # pragma: no cover
 
 
+def check_dense_matrix(n_rows: int, n_cols: int, *, what: str, shrink: str, memory: int | None = None) -> None:
+    """SizeError when a dense float64 ``n_rows x n_cols`` matrix would take over half the free memory.
+
+    For the SMOTE-family methods that embed every row of the table in SMOTE-NC's one-hot space
+    (``generators._family``): with wide categorical columns that matrix, not the table, is what
+    runs out of memory, and a ``MemoryError`` from inside numpy would not say why.
+    """
+    need = int(n_rows) * int(n_cols) * 8
+    have = _available_memory() if memory is None else int(memory)
+    if need > have // 2:
+        raise SizeError(
+            f"{what} needs a {int(n_rows):,} x {int(n_cols):,} matrix: about {_human(need)} of memory, more than half "
+            f"the {_human(have)} available; {shrink}"
+        )
+
+
 def check_size(schema, n_rows: int, *, what: str, out: str | os.PathLike | None = None,
                shrink: str = "ask for fewer rows", memory: int | None = None, disk: int | None = None) -> None:
     """SizeError when ``n_rows`` new rows would not fit in memory (or on the disk of ``out``).

@@ -119,3 +119,18 @@ def test_streamed_borderline_on_wide_columns_matches_in_memory(tmp_path, monkeyp
     loaded = gensample.sample_minority(gensample.read_table(path), "y", "borderline-smote", random_state=1)
     assert calls and all(calls)  # every batch was searched sparse
     pd.testing.assert_frame_equal(streamed.synthetic.reset_index(drop=True), loaded.synthetic.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("method", ["borderline-smote", "adasyn"])
+def test_dense_embedding_too_large_for_memory_is_a_size_error(monkeypatch, method):
+    # these methods embed every row densely for imbalanced-learn; when that matrix cannot fit,
+    # the user gets a SizeError naming the method and the way out, not a MemoryError from numpy
+    from gensample import checks
+    from gensample.errors import SizeError
+
+    frame = _wide_table()
+    monkeypatch.setattr(checks, "_available_memory", lambda: 1 << 20)  # 1 MiB free
+    with pytest.raises(SizeError, match=rf"{method} on 1,200 rows with 360 category levels.*method='smote'"):
+        gensample.sample_minority(frame, target="y", method=method, random_state=0, fallback=False)
+    # smote itself searches the sparse one-hot and is not refused
+    assert len(gensample.sample_minority(frame, target="y", method="smote", random_state=0, check=False).synthetic)

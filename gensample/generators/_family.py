@@ -39,9 +39,20 @@ def label(table: EncodedTable, code: int):
     return table.schema.target.labels[code]
 
 
-def class_space(table: EncodedTable, code: int) -> tuple[MixedSpace, np.ndarray]:
-    """The space scaled for class ``code`` and every row of ``table`` embedded in it."""
+def class_space(table: EncodedTable, code: int, method: str = "this method") -> tuple[MixedSpace, np.ndarray]:
+    """The space scaled for class ``code`` and every row of ``table`` embedded in it.
+
+    The embedding is dense (imbalanced-learn's samplers run on it): rows x (numbers + every
+    category level). Too large for memory, it is refused with a SizeError before it is built.
+    """
+    from ..checks import check_dense_matrix
+
     space = MixedSpace(table, class_rows(table, code))
+    levels = int(space.offsets[-1])
+    check_dense_matrix(
+        table.n_rows, space.width, what=f"{method} on {table.n_rows:,} rows with {levels:,} category levels",
+        shrink="use method='smote' (it searches a sparse one-hot), merge rare category levels, or pass fewer rows",
+    )
     return space, space.embed(table.numeric, table.categorical)
 
 

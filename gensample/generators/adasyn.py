@@ -52,7 +52,7 @@ class ADASYN(PerClassGenerator):
         k = lowered(self.name, "n_neighbors", self.params["n_neighbors"], len(rows) - 1,
                     f"class {lab!r} has {len(rows)} rows", notes)
         used = {"n_neighbors": k}
-        space, X = class_space(table, code)
+        space, X = class_space(table, code, self.name)
 
         def make(n_after: int, random_state: int):
             return Sampler(sampling_strategy={code: n_after}, n_neighbors=k, random_state=random_state)

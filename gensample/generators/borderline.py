@@ -68,7 +68,7 @@ class BorderlineSMOTE(PerClassGenerator):
         m = lowered(self.name, "m_neighbors", self.params["m_neighbors"], table.n_rows - 1,
                     f"the table has {table.n_rows} rows", notes)
         used = {"kind": kind, "k_neighbors": k, "m_neighbors": m}
-        space, X = class_space(table, code)
+        space, X = class_space(table, code, self.name)
         sampler = Sampler(
             sampling_strategy={code: len(rows) + n}, k_neighbors=k, m_neighbors=m, kind=kind,
             random_state=seed(rng),

@@ -69,7 +69,7 @@ class KMeansSMOTE(PerClassGenerator):
                            f"the table has {table.n_rows} rows", notes)
         threshold = self.params["cluster_balance_threshold"]
         exponent = self.params["density_exponent"]
-        space, X = class_space(table, code)
+        space, X = class_space(table, code, self.name)
 
         def attempt(n_clusters: int, balance):
             def make(n_after: int, random_state: int):

@@ -63,7 +63,7 @@ class ProWSyn(PerClassGenerator):
                     f"class {label(table, code)!r} has {len(rows)} rows", notes)
         levels_wanted = int(self.params["L"])
         theta = float(self.params["theta"])
-        _, X = class_space(table, code)
+        _, X = class_space(table, code, self.name)
         X_class = X[rows]
         others = X[table.y != code]
         level = _proximity_levels(X_class, others, k, levels_wanted)

@@ -61,7 +61,7 @@ class SVMSMOTE(PerClassGenerator):
                     f"the table has {table.n_rows} rows", notes)
         out_step = float(self.params["out_step"])
         used = {"k_neighbors": k, "m_neighbors": m, "out_step": out_step}
-        space, X = class_space(table, code)
+        space, X = class_space(table, code, self.name)
 
         def make(n_after: int, random_state: int):
             return Sampler(sampling_strategy={code: n_after}, k_neighbors=k, m_neighbors=m,
