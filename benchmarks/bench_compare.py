@@ -172,6 +172,9 @@ def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> 
         rec = {"dataset": name, "dataset_seconds": seconds, "dataset_fallbacks": fallbacks, **row}
         if "auto_chosen" in gen.columns and row["method"] == "auto":
             g = gen[(gen["method"] == "auto") & (gen["repeat"] == row["repeat"]) & (gen["fold"] == row["fold"])]
+            if "judge" in g.columns and g["judge"].notna().any():  # auto judged by each classifier
+                g = g[g["judge"] == row["classifier"]]
+                rec["auto_judge"] = row["classifier"]
             if len(g):
                 rec["auto_chosen"] = g["auto_chosen"].iloc[0]
         lines.append(json.dumps(rec, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
@@ -181,17 +184,20 @@ def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> 
 
 
 def auto_choices(paths, datasets) -> dict:
-    """How often auto chose each method, counted once per dataset, repeat and fold."""
+    """How often auto chose each method, counted once per dataset, repeat and fold (and judge, when
+    auto was judged by each classifier: key ``"judged"`` then says so)."""
     seen, counts = set(), {}
     for p in paths:
         for line in jsonl_lines(p):
             r = json.loads(line)
             if r.get("method") != "auto" or r["dataset"] not in datasets or "auto_chosen" not in r:
                 continue
-            key = (r["dataset"], r["repeat"], r["fold"])
+            key = (r["dataset"], r["repeat"], r["fold"], r.get("auto_judge"))
             if key not in seen:
                 seen.add(key)
                 counts[r["auto_chosen"]] = counts.get(r["auto_chosen"], 0) + 1
+    if any(k[3] is not None for k in seen):
+        counts = {**counts, "judged": True}
     return counts
 
 
@@ -421,9 +427,13 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
                          f"{r['mean_difference']:+.4f} | {_p(r['p_wilcoxon'])} |")
         choices = getattr(args, "auto_choices", None)
         if choices:
+            choices = dict(choices)
+            judged = choices.pop("judged", False)
             total = sum(choices.values())
-            lines += ["", f"`auto`'s choice in the {total} outer training folds (dataset x repeat x fold; its inner "
-                      "selection: lr, f1, 3 folds x 2 repeats, rule `paired`): "
+            unit = ("(dataset x repeat x fold x classifier; each classifier judges its own auto: f1, 3 folds x 2 "
+                    "repeats, rule `paired`)" if judged else
+                    "(dataset x repeat x fold; its inner selection: lr, f1, 3 folds x 2 repeats, rule `paired`)")
+            lines += ["", f"`auto`'s choice in the {total} outer training folds {unit}: "
                       + ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(choices.items(), key=lambda kv: -kv[1]))
                       + ". Where it kept `smote` its rows are SMOTE's own (same seed), so both score the same."]
     lines += ["", "### Reading", ""]

@@ -29,7 +29,7 @@ from .backends import check_backend, run_grid
 from .classifiers import check_classifiers
 from .compare_result import VIEWS, CompareResult
 from .profile import imbalance_profile
-from .protocol import BASELINES, CLASS_WEIGHT, NONE, Settings, make_cells, run_cell
+from .protocol import BASELINES, CLASS_WEIGHT, NONE, Settings, judged_methods, make_cells, run_cell
 from .records import failure_notes, fold_frame, generation_frame, jsonable
 from .significance import corrected_resampled_ttest
 
@@ -78,6 +78,11 @@ def compare(
         probabilities shifted back to the training fold's real class prior). The baselines
         ``none``, ``class-weight`` and ``threshold`` (scikit-learn's
         ``TunedThresholdClassifierCV``) are always added.
+
+        ``auto`` (and ``auto+...``) is judged by the classifier it is scored with: with more
+        than one classifier each gets its own ``auto`` run per fold (``classifier=`` that
+        classifier), unless ``method_params`` fixes ``classifier`` or ``estimator``. The
+        ``generation`` frame then has one row per judge (column ``judge``).
     classifiers : list of str, default ("lr", "rf", "hgb")
         Logistic regression, random forest, histogram gradient boosting.
     folds, repeats : int, default 5, 2
@@ -163,7 +168,8 @@ def compare(
         n_numeric=len(schema.numeric), n_categories=[len(c.categories) for c in schema.categorical],
         costs=cost_matrix,
     )
-    cells = make_cells(enc.y, [NONE, CLASS_WEIGHT, *method_list], folds, repeats, int(seed))
+    judged = judged_methods(method_list, classifiers, method_params)
+    cells = make_cells(enc.y, [NONE, CLASS_WEIGHT, *method_list], folds, repeats, int(seed), judged)
     outcomes = run_grid(run_cell, cells, (data, schema, settings), backend, n_jobs, scheduler, progress)
 
     order = {m: i for i, m in enumerate([*BASELINES, *method_list])}

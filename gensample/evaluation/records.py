@@ -39,7 +39,8 @@ def failure_notes(records, methods, n_folds) -> list:
             f"every remedy failed on every fold, e.g. {first['method']!r} on fold {first['fold']} "
             f"(repeat {first['repeat']}): {first['error']}; check the data and the classifiers")
     return [
-        f"{m!r} failed in {len(failed[m])} of {n_folds} folds (first: fold {failed[m][0]['fold']}, repeat "
+        f"{m!r} failed in {len({(g['repeat'], g['fold']) for g in failed[m]})} of {n_folds} folds (first: fold "
+        f"{failed[m][0]['fold']}, repeat "
         f"{failed[m][0]['repeat']}: {failed[m][0]['error']}); its means are over the other folds and it is "
         "not named the answer (per-fold errors in the 'error' column of folds)"
         for m in methods if m in failed
@@ -47,13 +48,16 @@ def failure_notes(records, methods, n_folds) -> list:
 
 
 def generation_frame(records, order) -> pd.DataFrame:
-    """One row per method (baselines left out), repeat and fold: time, rows made, fallbacks, fidelity, auto."""
+    """One row per method (baselines left out), repeat and fold (and judge, for ``auto`` judged by each
+    classifier): time, rows made, fallbacks, fidelity, auto."""
     rows = []
     for g in records:
         if g["method"] in BASELINES:
             continue
         row = {k: g[k] for k in ("method", "repeat", "fold", "seconds", "n_synthetic", "n_removed",
                                  "method_used", "fallbacks", "calls")}
+        if g.get("judge") is not None:  # auto judged by each classifier: one record per judge
+            row["judge"] = g["judge"]
         row["fallback_reasons"] = "; ".join(g["fallback_reasons"])
         if g.get("error"):
             row["error"] = g["error"]
@@ -68,7 +72,8 @@ def generation_frame(records, order) -> pd.DataFrame:
         return pd.DataFrame(columns=["method", "repeat", "fold", "seconds", "n_synthetic", "n_removed",
                                      "method_used", "fallbacks", "calls", "fallback_reasons"])
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["method", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "method" else c
+    keys = ["method", "repeat", "fold", *(["judge"] if "judge" in frame.columns else [])]
+    return frame.sort_values(keys, key=lambda c: c.map(order) if c.name == "method" else c
                              ).reset_index(drop=True)
 
 
