@@ -39,11 +39,12 @@ from ..errors import InputError
 from ..result import SampleResult
 from ..utils import check_seed
 from . import blocks, handoff, needs, stream
+from .result import NewRowsInParts
 from .stream import ClassCounts
 
 
 @dataclass(eq=False)
-class DaskResult(SampleResult):
+class DaskResult(NewRowsInParts, SampleResult):
     """A :class:`~gensample.result.SampleResult` whose ``augmented`` is a Dask DataFrame.
 
     Attributes
@@ -59,30 +60,7 @@ class DaskResult(SampleResult):
     #: The new rows made part by part (:class:`gensample.scale.blocks.Parts`; ``synthetic``
     #: then holds only their columns and dtypes), or None when they are all in ``synthetic``.
     _parts: Any = field(default=None, repr=False)
-
-    @property
-    def new_rows(self) -> pd.DataFrame:
-        """All new rows in one frame (what ``synthetic`` holds when they were not made in parts)."""
-        if self._parts is None:
-            return self.synthetic
-        raise InputError(
-            f"the {self.n_synthetic:,} new rows of this Dask run are made part by part by the tasks of "
-            f"result.augmented ({len(self._parts.parts)} parts of at most {max(n for _, n in self._parts.parts):,} "
-            "rows), so the client never holds them; use gensample.export(result, path), result.augmented, or "
-            "result.iter_synthetic() for the parts (result.synthetic holds only the columns and dtypes)"
-        )
-
-    @property
-    def n_synthetic(self) -> int:
-        """New rows (made part by part, as tasks, when there are more than one part's worth)."""
-        return self._parts.rows if self._parts is not None else len(self.synthetic)
-
-    def iter_synthetic(self):
-        """The new rows as pandas frames, made on the client: one frame, or one per part."""
-        if self._parts is None:
-            yield self.synthetic
-        else:
-            yield from self._parts.frames()
+    _parts_where = "Dask run", "by the tasks of result.augmented"
 
     @property
     def n_original(self) -> int:

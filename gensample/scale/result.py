@@ -12,8 +12,45 @@ from ..errors import InputError
 from ..result import SampleResult
 
 
+class NewRowsInParts:
+    """The new rows of a result that may make them part by part (:mod:`gensample.scale.blocks`).
+
+    Shared by :class:`StreamedResult` and :class:`~gensample.scale.dask.DaskResult`: their
+    ``_parts`` is a :class:`~gensample.scale.blocks.Parts` (``synthetic`` then holds only the
+    columns and dtypes) or None (the rows are all in ``synthetic``).
+    """
+
+    #: How ``new_rows`` names the run and where its parts are made.
+    _parts_where = "streamed run", "when written"
+
+    @property
+    def n_synthetic(self) -> int:
+        """New rows (made part by part when there are more than one part's worth)."""
+        return self._parts.rows if self._parts is not None else len(self.synthetic)
+
+    @property
+    def new_rows(self) -> pd.DataFrame:
+        """All new rows in one frame (what ``synthetic`` holds when they were not made in parts)."""
+        if self._parts is None:
+            return self.synthetic
+        run, when = self._parts_where
+        raise InputError(
+            f"the {self.n_synthetic:,} new rows of this {run} are made part by part {when} "
+            f"({len(self._parts.parts)} parts of at most {max(n for _, n in self._parts.parts):,} rows), "
+            "so memory does not grow with them; use gensample.export(result, path), or "
+            "result.iter_synthetic() for the parts (result.synthetic holds only the columns and dtypes)"
+        )
+
+    def iter_synthetic(self):
+        """The new rows as pandas frames: one frame, or one per part (made when asked for)."""
+        if self._parts is None:
+            yield self.synthetic
+        else:
+            yield from self._parts.frames()
+
+
 @dataclass(eq=False)
-class StreamedResult(SampleResult):
+class StreamedResult(NewRowsInParts, SampleResult):
     """A :class:`~gensample.result.SampleResult` whose original rows stay in the source.
 
     ``synthetic``, ``counts``, ``per_class``, ``params``, ``removed_index`` (row numbers of
@@ -47,30 +84,6 @@ class StreamedResult(SampleResult):
         if parts is not None:  # the first part's rows: only their columns and dtypes are kept
             values["synthetic"] = result.synthetic.iloc[:0].copy()
         return cls(**values, scale=scale, _source=source, _parts=parts)
-
-    @property
-    def n_synthetic(self) -> int:
-        """New rows (made part by part at export when there are more than one part's worth)."""
-        return self._parts.rows if self._parts is not None else len(self.synthetic)
-
-    @property
-    def new_rows(self) -> pd.DataFrame:
-        """All new rows in one frame (what ``synthetic`` holds when they were not made in parts)."""
-        if self._parts is None:
-            return self.synthetic
-        raise InputError(
-            f"the {self.n_synthetic:,} new rows of this streamed run are made part by part when written "
-            f"({len(self._parts.parts)} parts of at most {max(n for _, n in self._parts.parts):,} rows), "
-            "so memory does not grow with them; use gensample.export(result, path), or "
-            "result.iter_synthetic() for the parts (result.synthetic holds only the columns and dtypes)"
-        )
-
-    def iter_synthetic(self):
-        """The new rows as pandas frames: one frame, or one per part."""
-        if self._parts is None:
-            yield self.synthetic
-        else:
-            yield from self._parts.frames()
 
     def __repr__(self) -> str:
         return (f"StreamedResult(method={self.method!r}, method_used={self.method_used!r}, "
