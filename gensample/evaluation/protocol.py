@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -153,8 +153,6 @@ def for_cell(settings: Settings, cell: Cell) -> Settings:
     """The settings a cell runs with: for a judged cell, its one classifier, also as the method's judge."""
     if cell.judge is None:
         return settings
-    from dataclasses import replace
-
     params = dict(settings.method_params)
     params[cell.method] = {**params.get(cell.method, {}), "classifier": cell.judge}
     return replace(settings, classifiers=[cell.judge], method_params=params)
