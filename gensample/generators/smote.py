@@ -43,10 +43,9 @@ import hashlib
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.neighbors import NearestNeighbors
 
 from ..schema import EncodedTable
-from .space import MixedSpace, class_rows, effective_k
+from .space import MixedSpace, class_rows, effective_k, kneighbors
 from .base import Generated, Generator, warn
 from .params import Integer, Options
 
@@ -151,21 +150,8 @@ def _digest(X) -> str:
     return h.hexdigest()
 
 
-#: scikit-learn's working memory (MiB) for a search on a sparse matrix. Its brute force on CSR
-#: goes through chunked dense distance blocks sized by this (default 1,024): on 10^4 rows x 2,019
-#: columns, 1,731 MiB peak and 5.8 CPU s at the default, 334 MiB and 2.7 s at 64.
-SPARSE_WORKING_MEMORY = 64
-
-
 def _neighbours(X, k: int) -> np.ndarray:
-    nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
-    if sp.issparse(X):
-        from sklearn import config_context
-
-        with config_context(working_memory=SPARSE_WORKING_MEMORY):
-            idx = nn.kneighbors(X, return_distance=False)
-    else:
-        idx = nn.kneighbors(X, return_distance=False)
+    idx = kneighbors(X, X, k + 1, return_distance=False)
     # A row is normally its own first neighbour; with duplicate rows it may not be, so drop
     # "self" by identity rather than by column: a stable sort moves it to the end.
     is_self = idx == np.arange(X.shape[0])[:, None]

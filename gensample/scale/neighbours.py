@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
-from ..generators.space import MixedSpace
+from ..generators.space import MixedSpace, kneighbors
 from ..sampling import impute
 from .progress import Progress
 
@@ -65,7 +64,7 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
         Those rows, indexed by row number, in row order.
     """
     table = impute(schema.encode(grown))
-    spaces, queries, best = {}, {}, {}
+    spaces, queries, best, embedded = {}, {}, {}, {}
     for code in codes:
         rows = np.flatnonzero(table.y == code)
         if not len(rows):
@@ -73,6 +72,7 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
         space = MixedSpace(table, rows)
         spaces[code] = space
         queries[code] = (table.numeric[rows], table.categorical[rows])
+        embedded[code] = {}
         best[code] = _Best(len(rows), k)
     kept = []
     target = schema.target.name
@@ -86,7 +86,7 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
             entered = np.zeros(len(other), dtype=bool)
             for code, space in spaces.items():
                 kk = min(k, len(other))
-                dist, idx = search(space, (enc.numeric, enc.categorical), queries[code], kk)
+                dist, idx = search(space, (enc.numeric, enc.categorical), queries[code], kk, embedded[code])
                 positions = other.index.to_numpy()[idx]
                 best[code].merge(dist, positions)
                 entered[np.isin(other.index.to_numpy(), best[code].pos)] = True
@@ -99,24 +99,20 @@ def nearest_other_rows(source, schema, grown: pd.DataFrame, codes: list, k: int,
     return _prune(pd.concat(kept), best)
 
 
-def search(space: MixedSpace, reference: tuple, queries: tuple, k: int):
+def search(space: MixedSpace, reference: tuple, queries: tuple, k: int, embedded: dict | None = None):
     """Distances and indices of the ``k`` nearest ``reference`` rows of each query row.
 
     Both are (numeric, codes) pairs embedded in ``space``: dense, or both sparse when the
     one-hot is wide or a dense batch would be large (``MixedSpace.sparse_is_better``), so a
     131,072-row batch of a table with wide text columns is not a multi-GB dense matrix.
+    ``embedded`` keeps the queries' embedding (one per form) across the batches.
     """
     sparse = space.sparse_is_better(max(len(reference[0]), len(queries[0])))
     embed = space.embed_sparse if sparse else space.embed
-    nn = NearestNeighbors(n_neighbors=k).fit(embed(*reference))
-    if not sparse:
-        return nn.kneighbors(embed(*queries))
-    from sklearn import config_context
-
-    from ..generators.smote import SPARSE_WORKING_MEMORY
-
-    with config_context(working_memory=SPARSE_WORKING_MEMORY):
-        return nn.kneighbors(embed(*queries))
+    cache = {} if embedded is None else embedded
+    if sparse not in cache:
+        cache[sparse] = embed(*queries)
+    return kneighbors(embed(*reference), cache[sparse], k)
 
 
 def _prune(frame: pd.DataFrame, best: dict) -> pd.DataFrame:
