@@ -70,6 +70,9 @@ def main(argv=None) -> int:
                          "methods; datasets missing a method drop out of the rank tables)")
     ap.add_argument("--order", default="name", choices=("name", "size"),
                     help="run datasets by name or smallest first (so a run stopped early covers the most sets)")
+    ap.add_argument("--metric", default="pr_auc",
+                    help="compare's metric: what `auto` judges its candidates by (unless --method-params gives it "
+                         "one); the tables rank every metric regardless")
     ap.add_argument("--method-params", default=None, metavar="JSON", help='e.g. \'{"auto": {"metric": "mcc"}}\'')
     ap.add_argument("--also-skip", default=None, metavar="PATHS",
                     help="comma-separated --jsonl files of runs in parallel: before each dataset, skip it if one "
@@ -127,7 +130,8 @@ def main(argv=None) -> int:
                 warnings.simplefilter("ignore")
                 res = compare(data, "Class", methods=methods, classifiers=classifiers, folds=args.folds,
                               repeats=args.repeats, seed=args.seed, tune_threshold=args.tune,
-                              fidelity=args.fidelity, n_jobs=args.n_jobs, method_params=method_params)
+                              fidelity=args.fidelity, n_jobs=args.n_jobs, method_params=method_params,
+                              metric=args.metric)
         except Exception as exc:  # a dataset that cannot be cross-validated is reported, not fatal
             skipped[name] = f"{type(exc).__name__}: {exc}"[:200]
             print(f"{name}: skipped ({skipped[name]})", flush=True)
@@ -177,6 +181,8 @@ def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> 
                 rec["auto_judge"] = row["classifier"]
             if len(g):
                 rec["auto_chosen"] = g["auto_chosen"].iloc[0]
+                if "auto_metric" in g.columns:
+                    rec["auto_metric"] = g["auto_metric"].iloc[0]
         lines.append(json.dumps(rec, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
     with path.open("a") as fh:
         fh.write("\n".join(lines) + "\n")
@@ -184,21 +190,26 @@ def append_jsonl(path: Path, name: str, res, seconds: float, fallbacks: int) -> 
 
 
 def auto_choices(paths, datasets) -> dict:
-    """How often auto chose each method, counted once per dataset, repeat and fold (and judge, when
-    auto was judged by each classifier: key ``"judged"`` then says so)."""
-    seen, counts = set(), {}
+    """How often auto chose each method, once per dataset, repeat, fold and classifier scored (the
+    first file holding a key wins, as in :func:`read_jsonl`), and how it judged: ``{"counts": {...},
+    "judged_by": {"rf judged by pr_auc": n, ...}}``. Rows of runs before auto was judged by each
+    classifier (no ``auto_judge``) were judged by lr on f1, auto's defaults then."""
+    seen, counts, judged_by = set(), {}, {}
     for p in paths:
         for line in jsonl_lines(p):
             r = json.loads(line)
             if r.get("method") != "auto" or r["dataset"] not in datasets or "auto_chosen" not in r:
                 continue
-            key = (r["dataset"], r["repeat"], r["fold"], r.get("auto_judge"))
-            if key not in seen:
-                seen.add(key)
-                counts[r["auto_chosen"]] = counts.get(r["auto_chosen"], 0) + 1
-    if any(k[3] is not None for k in seen):
-        counts = {**counts, "judged": True}
-    return counts
+            key = (r["dataset"], r["repeat"], r["fold"], r["classifier"])
+            if key in seen:
+                continue
+            seen.add(key)
+            counts[r["auto_chosen"]] = counts.get(r["auto_chosen"], 0) + 1
+            how = f"{r.get('auto_judge') or 'lr'} judged by {r.get('auto_metric') or 'f1'}"
+            if r.get("auto_judge") is None:
+                how += " for every classifier"
+            judged_by[f"{r['classifier']}: {how}"] = judged_by.get(f"{r['classifier']}: {how}", 0) + 1
+    return {"counts": counts, "judged_by": judged_by}
 
 
 def read_jsonl(paths, names):
@@ -426,16 +437,15 @@ def report(rank_tables, tests, table, skipped, timings, fallbacks, args, command
                          f"{ranks.loc['smote', r['metric']]:.2f} | {r['datasets']} | {r['wins']} / {r['ties']} / {r['losses']} | "
                          f"{r['mean_difference']:+.4f} | {_p(r['p_wilcoxon'])} |")
         choices = getattr(args, "auto_choices", None)
-        if choices:
-            choices = dict(choices)
-            judged = choices.pop("judged", False)
-            total = sum(choices.values())
-            unit = ("(dataset x repeat x fold x classifier; each classifier judges its own auto: f1, 3 folds x 2 "
-                    "repeats, rule `paired`)" if judged else
-                    "(dataset x repeat x fold; its inner selection: lr, f1, 3 folds x 2 repeats, rule `paired`)")
-            lines += ["", f"`auto`'s choice in the {total} outer training folds {unit}: "
-                      + ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(choices.items(), key=lambda kv: -kv[1]))
-                      + ". Where it kept `smote` its rows are SMOTE's own (same seed), so both score the same."]
+        if choices and choices["counts"]:
+            counts = choices["counts"]
+            total = sum(counts.values())
+            how = "; ".join(f"{k}: {v}" for k, v in sorted(choices["judged_by"].items()))
+            lines += ["", f"`auto`'s choice in the {total} outer training folds (dataset x repeat x fold x classifier "
+                      f"scored; inner selection 3 folds x 2 repeats, rule `paired`): "
+                      + ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+                      + f". Its judge, in folds: {how}. Where it kept `smote` its rows are SMOTE's own (same seed), "
+                        "so both score the same."]
     lines += ["", "### Reading", ""]
     lines += _reading(rank_tables, tests, all_methods)
     lines.append(END)

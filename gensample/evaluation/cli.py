@@ -43,6 +43,7 @@ def add_compare_command(subparsers) -> None:
     p.add_argument("--repeats", type=int, default=2, help="repeats of the k-fold; default 2")
     p.add_argument("--metric", default="pr_auc", choices=(*METRICS, "expected_cost"), metavar="METRIC",
                    help=f"metric to sort by and judge with: {', '.join(METRICS)}, expected_cost (with --costs); "
+                        "auto judges its candidates by it unless --param auto:metric=... says otherwise; "
                         "default pr_auc")
     p.add_argument("--seed", type=int, default=0, help="run seed (every fold/model seed derives from it); default 0")
     p.add_argument("--beta", type=float, default=2.0, help="beta of the F-beta score; default 2")

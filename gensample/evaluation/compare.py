@@ -29,7 +29,7 @@ from .backends import check_backend, run_grid
 from .classifiers import check_classifiers
 from .compare_result import VIEWS, CompareResult
 from .profile import imbalance_profile
-from .protocol import BASELINES, CLASS_WEIGHT, NONE, Settings, judged_methods, make_cells, run_cell
+from .protocol import BASELINES, CLASS_WEIGHT, NONE, Settings, is_auto, judged_methods, make_cells, run_cell
 from .records import failure_notes, fold_frame, generation_frame, jsonable
 from .significance import corrected_resampled_ttest
 
@@ -79,16 +79,18 @@ def compare(
         ``none``, ``class-weight`` and ``threshold`` (scikit-learn's
         ``TunedThresholdClassifierCV``) are always added.
 
-        ``auto`` (and ``auto+...``) is judged by the classifier it is scored with: with more
-        than one classifier each gets its own ``auto`` run per fold (``classifier=`` that
-        classifier), unless ``method_params`` fixes ``classifier`` or ``estimator``. The
-        ``generation`` frame then has one row per judge (column ``judge``).
+        ``auto`` (and ``auto+...``) is judged by the classifier it is scored with: each
+        classifier gets its own ``auto`` run per fold (``classifier=`` that classifier), unless
+        ``method_params`` fixes ``classifier`` or ``estimator``; the ``generation`` frame has
+        one row per judge (column ``judge``). It judges by ``metric`` (the one the comparison
+        ranks by) unless ``method_params`` gives it a ``metric``; ``expected_cost`` it cannot
+        judge by, and keeps its own default, F1 (noted).
     classifiers : list of str, default ("lr", "rf", "hgb")
         Logistic regression, random forest, histogram gradient boosting.
     folds, repeats : int, default 5, 2
         Repeated stratified k-fold.
     metric : str, default "pr_auc"
-        The metric tables are sorted by and the verdict speaks of (one of
+        The metric tables are sorted by, the verdict speaks of and ``auto`` judges by (one of
         :data:`gensample.evaluation.metrics.METRICS`).
     seed : int, default 0
         Run seed; every fold, generator and classifier seed is derived from it.
@@ -166,7 +168,7 @@ def compare(
         categorical=None if categorical is None else list(categorical), method_params=method_params,
         fidelity=bool(fidelity), n_classes=n_classes, positive=positive,
         n_numeric=len(schema.numeric), n_categories=[len(c.categories) for c in schema.categorical],
-        costs=cost_matrix,
+        costs=cost_matrix, metric=metric,
     )
     judged = judged_methods(method_list, classifiers, method_params)
     cells = make_cells(enc.y, [NONE, CLASS_WEIGHT, *method_list], folds, repeats, int(seed), judged)
@@ -176,6 +178,12 @@ def compare(
     fold_rows = fold_frame([r for o in outcomes for r in o.rows], order)
     generation = generation_frame([o.generation for o in outcomes], order)
     notes = list(dict.fromkeys(n for o in outcomes for n in o.notes))
+    if metric == "expected_cost" and any(is_auto(m) and "metric" not in method_params.get(m, {}) for m in method_list):
+        from ..selection.auto import AutoGenerator
+
+        notes.append("auto cannot judge by expected_cost (its inner folds have no tuned threshold): it judged by "
+                     f"its default, {AutoGenerator.defaults['metric']}; give it another with "
+                     "method_params={'auto': {'metric': ...}}")
     notes += failure_notes([o.generation for o in outcomes], [NONE, CLASS_WEIGHT, *method_list], folds * repeats)
     if n_classes > 2:
         notes.append("threshold tuning applies to two-class targets: the 'threshold' baseline and tuned "

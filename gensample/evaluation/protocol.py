@@ -68,6 +68,9 @@ class Settings:
     n_numeric: int
     n_categories: list
     costs: dict | None = None
+    #: The metric the comparison ranks by; ``auto`` judges its candidates by it unless the
+    #: user gave ``auto`` a ``metric`` (None: ``auto`` keeps its own default).
+    metric: str | None = None
 
 
 def split_method(name: str) -> tuple[str, tuple]:
@@ -137,25 +140,49 @@ def judged_methods(methods: list, classifiers: list, method_params: dict) -> dic
     logistic regression by default). Compared under a random forest, the choice lr's folds made
     is not the one the forest's user would get: on the 4 KEEL sets where lr-judged ``auto``
     switched away from SMOTE, rf-judged ``auto`` kept SMOTE in 40 of 40 folds, and the rf
-    losses of the switches (down to -0.05 G-mean) were gone. So with more than one classifier
-    each is its own judge, at one ``auto`` run per classifier and fold.
+    losses of the switches (down to -0.05 G-mean) were gone. So each classifier is its own
+    judge, at one ``auto`` run per classifier and fold (with one classifier too: a comparison
+    of random forests alone must not judge by logistic regression).
     """
-    if len(classifiers) < 2:
-        return {}
     out = {}
     for m in methods:
-        if split_method(m)[0] == "auto" and not {"classifier", "estimator"} & set(method_params.get(m, {})):
+        if is_auto(m) and not {"classifier", "estimator"} & set(method_params.get(m, {})):
             out[m] = list(classifiers)
     return out
 
 
+def is_auto(method: str) -> bool:
+    """Whether a remedy is ``auto`` (alone or combined, e.g. ``auto+threshold``)."""
+    return split_method(method)[0] == "auto"
+
+
+def auto_metric(metric: str | None) -> str | None:
+    """The metric ``auto`` can judge by for a comparison ranked by ``metric`` (None: its own default).
+
+    ``expected_cost`` needs the cost matrix and a tuned threshold, which ``auto``'s inner folds
+    do not have: there ``auto`` keeps its default (the comparison notes it).
+    """
+    from . import metrics as M
+
+    return metric if metric in M.METRICS else None
+
+
 def for_cell(settings: Settings, cell: Cell) -> Settings:
-    """The settings a cell runs with: for a judged cell, its one classifier, also as the method's judge."""
-    if cell.judge is None:
+    """The settings a cell runs with: for a judged cell, its one classifier, also as the method's
+    judge; for ``auto``, the comparison's metric as its judging metric unless the user set one."""
+    if not is_auto(cell.method):
         return settings
-    params = dict(settings.method_params)
-    params[cell.method] = {**params.get(cell.method, {}), "classifier": cell.judge}
-    return replace(settings, classifiers=[cell.judge], method_params=params)
+    own = settings.method_params.get(cell.method, {})
+    extra = {}
+    if cell.judge is not None:
+        extra["classifier"] = cell.judge
+    if "metric" not in own and auto_metric(settings.metric) is not None:
+        extra["metric"] = auto_metric(settings.metric)
+    if not extra:
+        return settings
+    params = {**settings.method_params, cell.method: {**own, **extra}}
+    classifiers = [cell.judge] if cell.judge is not None else settings.classifiers
+    return replace(settings, classifiers=classifiers, method_params=params)
 
 
 def run_cell(cell: Cell, data: pd.DataFrame, schema, settings: Settings) -> CellOutcome:

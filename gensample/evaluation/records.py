@@ -65,6 +65,7 @@ def generation_frame(records, order) -> pd.DataFrame:
             row[f"fidelity_{k}"] = v
         if "auto" in g:
             row["auto_chosen"] = g["auto"].get("chosen")
+            row["auto_metric"] = g["auto"].get("metric")  # what it judged by (the comparison's metric by default)
             row["auto_beats_baseline"] = g["auto"].get("beats_baseline")
             row["auto_scores"] = json.dumps(jsonable(g["auto"].get("scores", {})))
         rows.append(row)

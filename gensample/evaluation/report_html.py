@@ -154,6 +154,12 @@ def _fidelity_table(result) -> str:
     if "auto_chosen" in g:
         table["auto chose"] = g.groupby("method", sort=False)["auto_chosen"].agg(
             lambda v: ", ".join(f"{k} ({n})" for k, n in v.value_counts().items()))
+    if "auto_metric" in g:
+        judges = g["judge"] if "judge" in g else pd.Series(None, index=g.index)
+        how = pd.Series([f"{j or 'its classifier'} on {m}" if isinstance(m, str) else None
+                         for j, m in zip(judges, g["auto_metric"])], index=g.index)
+        table["auto judged by"] = how.groupby(g["method"], sort=False).agg(
+            lambda v: ", ".join(f"{k} ({n})" for k, n in v.value_counts().items()) if v.notna().any() else "")
     text = _frame_table(table)
     if not any(c.startswith("fidelity_") for c in g.columns):
         text += "<p class='note'>No fidelity report (gensample.fidelity unavailable or fidelity=False).</p>"
