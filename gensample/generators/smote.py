@@ -45,6 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..schema import EncodedTable
+from . import fast_neighbours
 from .space import MixedSpace, class_rows, effective_k, kneighbors
 from .base import Generated, Generator, warn
 from .params import Integer, Options
@@ -128,14 +129,32 @@ def remembered_neighbours(memo: dict):
 
 def neighbours(X, k: int) -> np.ndarray:
     """Indices of each row's ``k`` nearest other rows of ``X`` (exact, Euclidean; dense or CSR)."""
+    return _remembered((X.shape, str(X.dtype), int(k), _digest(X)), lambda: _neighbours(X, k))
+
+
+def mixed_neighbours(numeric: np.ndarray, codes: np.ndarray, penalty: float, k: int) -> np.ndarray:
+    """Indices of each row's ``k`` nearest other rows in SMOTE-NC's distance, by the compiled search.
+
+    The same neighbours as :func:`neighbours` of the rows' :class:`MixedSpace` embedding
+    (``penalty`` = the square of its ``med_std``), up to the order of distances that tie to
+    within rounding (:mod:`.fast_neighbours`).
+    """
+    from . import fast_neighbours
+
+    def search():
+        return fast_neighbours.kneighbors((numeric, codes), (numeric, codes), penalty, k, exclude_self=True)[1]
+
+    key = ("mixed", numeric.shape, codes.shape, int(k), float(penalty), _digest(numeric), _digest(codes))
+    return _remembered(key, search)
+
+
+def _remembered(key, compute):
     memo = _REMEMBERED.get()
-    if memo is not None:
-        key = (X.shape, str(X.dtype), int(k), _digest(X))
-        if key in memo:
-            return memo[key]
-        memo[key] = out = _neighbours(X, k)
-        return out
-    return _neighbours(X, k)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _digest(X) -> str:
@@ -178,8 +197,13 @@ def interpolate(
     num = table.numeric[rows]
     cat = table.categorical[rows]
     space = MixedSpace(table, rows)
-    X = space.embed_for_search(num, cat) if cat.shape[1] else num
-    nn = neighbours(X, k)
+    if cat.shape[1] and fast_neighbours.applies(len(rows), len(rows), num):
+        # A large mixed class: scikit-learn would search the one-hot embedding (sparse, one
+        # thread, ~35 ns a pair); the compiled search uses the numbers and codes themselves.
+        nn = mixed_neighbours(num, cat, space.med_std ** 2, k)
+    else:
+        X = space.embed_for_search(num, cat) if cat.shape[1] else num
+        nn = neighbours(X, k)
     base = rng.integers(0, len(rows), size=n)
     pick = nn[base, rng.integers(0, k, size=n)]
     gap = rng.random(n)
