@@ -68,8 +68,8 @@ def test_small_searches_stay_with_scikit_learn(monkeypatch):
     assert not F.applies(1000, 1000)
     assert F.applies(1 << 15, 1 << 15)
     assert not F.applies(1 << 15, 1 << 15, np.array([[np.nan]]))  # missing numbers: scikit-learn's errors
-    monkeypatch.setattr(F, "numba", None)
-    assert not F.applies(1 << 15, 1 << 15)
+    monkeypatch.setattr(F, "numba", False)  # not installed
+    assert not F.applies(1 << 15, 1 << 15) and not F.available()
 
 
 def _frame(n=3000, seed=0):

@@ -27,20 +27,27 @@ import numpy as np
 #: costs about a second, once per process; below this size the search takes less).
 MIN_PAIRS = 1 << 28
 
-try:  # optional: the "fast" extra
-    import numba
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    numba = None
+#: numba, imported on first use (importing it costs about half a second; most runs never search
+#: a class this large). None until then; False where it is not installed.
+numba = None
 
 
 def available() -> bool:
-    """Whether the compiled search can run (numba is installed)."""
-    return numba is not None
+    """Whether the compiled search can run (numba, the optional "fast" extra, is installed)."""
+    global numba
+    if numba is None:
+        try:
+            import numba as _numba
+        except ImportError:
+            numba = False
+        else:
+            numba = _numba
+    return numba is not False
 
 
 def applies(n_queries: int, n_reference: int, numeric: np.ndarray | None = None) -> bool:
     """Whether a search of this size goes to the compiled kernel (numba present, large, finite numbers)."""
-    if not available() or n_queries * n_reference < MIN_PAIRS:
+    if n_queries * n_reference < MIN_PAIRS or not available():
         return False
     return numeric is None or bool(np.isfinite(numeric).all())
 
@@ -66,7 +73,7 @@ def kneighbors(reference: tuple, queries: tuple, penalty: float, k: int, exclude
     distances : ndarray (n_queries, k), Euclidean, ascending
     indices : ndarray (n_queries, k) of int64; ties: the lower index first
     """
-    if numba is None:
+    if not available():
         raise RuntimeError("the compiled neighbour search needs numba (pip install 'gensample[fast]')")
     r_num, r_cod = _parts(reference)
     q_num, q_cod = _parts(queries)
@@ -108,7 +115,10 @@ def _kernel():
     """The kernel, compiled on first use (cached on disk by numba where it can write)."""
     global _COMPILED
     if _COMPILED is None:
-        _COMPILED = numba.njit(parallel=True, cache=True, nogil=True)(_finish)
+        try:
+            _COMPILED = numba.njit(parallel=True, cache=True, nogil=True)(_finish)
+        except RuntimeError:  # no writable cache directory: compile in memory, once per process
+            _COMPILED = numba.njit(parallel=True, cache=False, nogil=True)(_finish)
     return _COMPILED
 
 
