@@ -139,8 +139,6 @@ def mixed_neighbours(numeric: np.ndarray, codes: np.ndarray, penalty: float, k: 
     (``penalty`` = the square of its ``med_std``), up to the order of distances that tie to
     within rounding (:mod:`.fast_neighbours`).
     """
-    from . import fast_neighbours
-
     def search():
         return fast_neighbours.kneighbors((numeric, codes), (numeric, codes), penalty, k, exclude_self=True)[1]
 
