@@ -381,7 +381,7 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
 
     at = f"model.json field {where}.config"
     card_fields(config, f"{where}.config", ("architecture", "width", "n_cont", "sizes", "n_classes", "hidden", "z_dim",
-                                        "prior", "value_conditions", "info"))
+                                        "prior", "value_conditions", "info"), ("discrete_head",))
     if config["architecture"] != ARCHITECTURE:
         raise ModelLoadError(
             f"this wgan-gp generator was saved with network layout {config['architecture']!r}; "
@@ -420,6 +420,7 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
     for i in range(n_cont):
         q = tensors.get(f"quantiles.{i}")
         shapes[f"quantiles.{i}"] = q.shape if q is not None and q.ndim == 1 and len(q) >= 2 else ("at least 2",)
+    _head_shapes(config, tensors, where, n_cont, sizes, n_cond, shapes, dtypes)
     _expect(tensors, shapes, at, dtypes)
     for i in range(n_cont):
         if np.any(np.diff(tensors[f"quantiles.{i}"]) < 0):
@@ -443,12 +444,37 @@ def _check_arf(config, tensors, where, n_cont, sizes, n_cond) -> None:
         raise ModelLoadError(f"weights.safetensors: the leaf probabilities of {where} must not be negative")
 
 
+def _head_shapes(config, tensors, where, n_cont, sizes, n_cond, shapes, dtypes) -> None:
+    """Add the discrete head's arrays (generators/_discrete_head) to ``shapes``, if the card has one."""
+    from .generators._discrete_head import ARRAY_PREFIX, CONFIG_KEY
+
+    if CONFIG_KEY not in config:
+        return
+    head, at = config[CONFIG_KEY], f"{where}.config.{CONFIG_KEY}"
+    if not isinstance(head, dict):
+        raise card_error(at, "must be an object")
+    card_fields(head, at, ("n_cont", "sizes", "n_cond", "max_depth_seen"))
+    _int(head["max_depth_seen"], f"{at}.max_depth_seen")
+    if (head["n_cont"], head["sizes"], head["n_cond"]) != (n_cont, sizes, n_cond if n_cond > 1 else 0):
+        raise card_error(at, "describes other columns or classes than the layout")
+    outputs = sum(1 if s == 2 else s for s in sizes)
+    roots, value = tensors.get(ARRAY_PREFIX + "roots"), tensors.get(ARRAY_PREFIX + "value")
+    trees = roots.shape[1] if roots is not None and roots.ndim == 2 else "trees"
+    nodes = len(value) if value is not None and value.ndim == 1 and len(value) >= 1 else "nodes"
+    want = {"roots": (outputs, trees), "baseline": (outputs,)}
+    want.update({name: (nodes,) for name in ("feature", "threshold", "left", "right", "is_leaf", "value")})
+    shapes.update({ARRAY_PREFIX + k: v for k, v in want.items()})
+    kinds = {"roots": np.int64, "feature": np.int64, "left": np.int64, "right": np.int64, "is_leaf": np.uint8}
+    dtypes.update({ARRAY_PREFIX + k: kinds.get(k, np.float64) for k in want})
+
+
 def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
     # Shapes and types only; that every child index and split feature lies inside the trees
     # is checked when the arrays become a model (generators/_flow_forest.FlowForest).
     at = f"model.json field {where}.config"
-    # "solver" is optional: cards written before it existed were sampled with Euler steps.
-    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver",))
+    # "solver" and "head" are optional: cards written before they existed were sampled with
+    # Euler steps and decoded discrete columns from the flow.
+    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver", "discrete_head"))
     if "solver" in config and config["solver"] not in ("euler", "heun"):
         raise card_error(f"{where}.config.solver", f"is {config['solver']!r}, not 'euler' or 'heun'")
     n_t = _int(config["n_t"], f"{where}.config.n_t", 1)
@@ -466,6 +492,7 @@ def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
     shapes = {"lo": (n_cont,), "hi": (n_cont,), "roots": (n_t, width, trees), "baseline": (n_t, width)}
     shapes.update({name: (nodes,) for name in ("feature", "threshold", "left", "right", "is_leaf", "value")})
     dtypes = {"roots": np.int64, "feature": np.int64, "left": np.int64, "right": np.int64, "is_leaf": np.uint8}
+    _head_shapes(config, tensors, where, n_cont, sizes, n_cond, shapes, dtypes)
     _expect(tensors, shapes, at, dtypes)
     if (tensors["lo"] > tensors["hi"]).any():
         raise ModelLoadError(f"weights.safetensors: the column ranges of {where} are empty (lo above hi)")

@@ -14,17 +14,17 @@ time grid (see :class:`~gensample.generators.forest_flow.ForestFlow` for what it
 Written here rather than through the authors' ``ForestDiffusion`` package: that one trains
 XGBoost models (a large extra dependency, with CUDA libraries in its wheels) and at its
 defaults took 483 s on a 300-row class here. scikit-learn's histogram gradient boosting is
-already a dependency. The trees are kept as plain arrays (copied out of scikit-learn's fitted
-predictors) and evaluated by :func:`_predict_trees` in numpy, for freshly fitted and loaded
-models alike: a saved model is arrays in safetensors, loading it executes nothing, and a
-loaded model gives the very rows the fitted one gives. tests/test_forest_flow.py checks that
-these arrays predict what scikit-learn predicts, so a scikit-learn release that moves the
-private ``_predictors`` / ``nodes`` fields fails there, not silently.
+already a dependency. The trees are kept as plain arrays (:mod:`._boosted_trees`) and
+evaluated in numpy, for freshly fitted and loaded models alike: a saved model is arrays in
+safetensors, loading it executes nothing, and a loaded model gives the very rows the fitted
+one gives.
 
 Columns: continuous columns are scaled to [-1, 1] by the class's observed minimum and maximum
 (and clipped back into that range after the last step, as the authors do); each discrete
-column is one-hot coded in {-1, 1} and decoded by the largest coordinate, so only values seen
-in the training rows come out. With several classes in one model (``fit_on="all"``), the class
+column is one-hot coded in {-1, 1}. At the end it is decoded by the largest coordinate (the
+authors' way, ``discrete="flow"``), or redrawn by the discrete head given the flow's numbers
+(``discrete="classifier"``, :mod:`._discrete_head`); either way only values seen in the
+training rows come out. With several classes in one model (``fit_on="all"``), the class
 is one-hot input to every regressor (conditioning by input, so the classes share trees), and
 rows of a class are generated with its indicator held fixed.
 """
@@ -33,11 +33,15 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Fields of a fitted scikit-learn tree node that the flat arrays keep.
-_NODE_FIELDS = ("feature_idx", "num_threshold", "left", "right", "is_leaf", "value")
+from ._boosted_trees import TreeTable, check_nodes, predict_leaves
+from ._discrete_head import DiscreteHead, fit_head
 
 #: How new rows follow the learnt flow from noise to data.
 SOLVERS = ("euler", "heun")
+
+#: How the discrete columns are drawn: the flow's largest one-hot coordinate, or the discrete
+#: head's classifiers given the flow's numbers (:mod:`._discrete_head`).
+DISCRETE = ("flow", "classifier")
 
 #: Rows whose trees are walked at once (bounds the (rows x trees) index matrix).
 _PREDICT_ROWS = 512
@@ -53,17 +57,17 @@ class FlowForest:
         self.n_classes = int(config["n_classes"])
         self.lo = np.asarray(arrays["lo"], dtype=np.float64)
         self.hi = np.asarray(arrays["hi"], dtype=np.float64)
-        self.feature = np.asarray(arrays["feature"], dtype=np.int64)
-        self.threshold = np.asarray(arrays["threshold"], dtype=np.float64)
-        self.left = np.asarray(arrays["left"], dtype=np.int64)
-        self.right = np.asarray(arrays["right"], dtype=np.int64)
-        self.is_leaf = np.asarray(arrays["is_leaf"], dtype=bool)
-        self.value = np.asarray(arrays["value"], dtype=np.float64)
+        self.nodes = {k: np.asarray(arrays[k], dtype=np.int64) for k in ("feature", "left", "right")}
+        self.nodes["threshold"] = np.asarray(arrays["threshold"], dtype=np.float64)
+        self.nodes["value"] = np.asarray(arrays["value"], dtype=np.float64)
+        self.nodes["is_leaf"] = np.asarray(arrays["is_leaf"], dtype=bool)
         self.roots = np.asarray(arrays["roots"], dtype=np.int64)  # (n_t, width, trees)
         self.baseline = np.asarray(arrays["baseline"], dtype=np.float64)  # (n_t, width)
         self.depth = int(config["max_depth_seen"])
-        # Models saved before the solver was a choice were sampled with Euler steps.
+        # Models saved before the solver was a choice were sampled with Euler steps, and
+        # before the discrete head their discrete columns were the flow's largest coordinate.
         self.solver = config.get("solver", "euler")
+        self.head = DiscreteHead.from_model_state(config, arrays)
         self._check()
 
     @property
@@ -73,38 +77,39 @@ class FlowForest:
     def _check(self) -> None:
         # A loaded model's arrays must fit together before any row is drawn from them: every
         # child index inside the node table, every split feature an input column.
-        n_nodes = len(self.value)
         n_inputs = self.width + (self.n_classes if self.n_classes > 1 else 0)
         shapes = {
             "lo": self.lo.shape == (self.n_cont,), "hi": self.hi.shape == (self.n_cont,),
             "roots": self.roots.ndim == 3 and self.roots.shape[:2] == (self.n_t, self.width),
             "baseline": self.baseline.shape == (self.n_t, self.width),
-            "nodes": all(len(a) == n_nodes for a in (self.feature, self.threshold, self.left, self.right, self.is_leaf)),
         }
         shapes["solver"] = self.solver in SOLVERS
         bad = [k for k, ok in shapes.items() if not ok]
-        inner = ~self.is_leaf
-        if not bad and n_nodes:
-            if (self.roots < 0).any() or (self.roots >= n_nodes).any():
-                bad.append("roots")
-            if inner.any() and (
-                (self.left[inner] < 0).any() or (self.left[inner] >= n_nodes).any()
-                or (self.right[inner] < 0).any() or (self.right[inner] >= n_nodes).any()
-                or (self.feature[inner] < 0).any() or (self.feature[inner] >= n_inputs).any()
-            ):
-                bad.append("nodes")
+        if not bad and not check_nodes(self.nodes, n_inputs, self.roots):
+            bad.append("nodes")
+        if self.head is not None:
+            bad += self.head.problems_against(self.n_cont, self.sizes, self.n_classes if self.n_classes > 1 else 0)
         if bad:
             raise ValueError(f"forest-flow model arrays do not fit together: {', '.join(bad)}")
 
     # ------------------------------------------------------------------ state
+    def state(self) -> tuple[dict, dict]:
+        """(JSON config, {name: ndarray}): everything :meth:`from_state` needs, head included."""
+        config, arrays = self.config(), self.arrays()
+        if self.head is not None:
+            self.head.add_to_state(config, arrays)
+        return config, arrays
+
     def config(self) -> dict:
-        return {"n_t": self.n_t, "n_cont": self.n_cont, "sizes": list(self.sizes), "n_classes": self.n_classes,
-                "max_depth_seen": self.depth, "solver": self.solver}
+        config = {"n_t": self.n_t, "n_cont": self.n_cont, "sizes": list(self.sizes), "n_classes": self.n_classes,
+                  "max_depth_seen": self.depth, "solver": self.solver}
+        return config
 
     def arrays(self) -> dict:
-        return {"lo": self.lo, "hi": self.hi, "feature": self.feature, "threshold": self.threshold,
-                "left": self.left, "right": self.right, "is_leaf": self.is_leaf.astype(np.uint8),
-                "value": self.value, "roots": self.roots, "baseline": self.baseline}
+        out = {k: v for k, v in self.nodes.items() if k != "is_leaf"}
+        out.update({"lo": self.lo, "hi": self.hi, "is_leaf": self.nodes["is_leaf"].astype(np.uint8),
+                    "roots": self.roots, "baseline": self.baseline})
+        return out
 
     @classmethod
     def from_state(cls, config: dict, arrays: dict) -> FlowForest:
@@ -126,7 +131,10 @@ class FlowForest:
                 # Level l + 1's regressors were trained at t = (l + 1) / n_t: the end of this step.
                 v = 0.5 * (v + self.velocity(level + 1, inputs(x + h * v)))
             x = x + h * v
-        return self.decode(x)
+        cont, codes = self.decode(x)
+        if self.head is not None:
+            codes = self.head.draw(np.clip(x[:, :self.n_cont], -1.0, 1.0), cond, rng)
+        return cont, codes
 
     def velocity(self, level: int, inputs: np.ndarray) -> np.ndarray:
         """The learnt velocity at time level ``level`` for rows ``inputs`` (state, then class)."""
@@ -134,9 +142,10 @@ class FlowForest:
         out = np.empty((len(inputs), self.width))
         for start in range(0, len(inputs), _PREDICT_ROWS):
             block = inputs[start:start + _PREDICT_ROWS]
-            leaves = _predict_trees(block, roots.reshape(-1), self.feature, self.threshold, self.left, self.right,
-                                    self.is_leaf, self.depth)
-            sums = self.value[leaves].reshape(len(block), self.width, roots.shape[1]).sum(axis=2)
+            nd = self.nodes
+            leaves = predict_leaves(block, roots.reshape(-1), nd["feature"], nd["threshold"], nd["left"], nd["right"],
+                                    nd["is_leaf"], self.depth)
+            sums = nd["value"][leaves].reshape(len(block), self.width, roots.shape[1]).sum(axis=2)
             out[start:start + len(block)] = sums + self.baseline[level]
         return out
 
@@ -155,23 +164,6 @@ class FlowForest:
             codes[:, k] = np.argmax(x[:, at:at + size], axis=1)
             at += size
         return cont, codes
-
-
-def _predict_trees(X, roots, feature, threshold, left, right, is_leaf, depth) -> np.ndarray:
-    """Leaf index reached by every row of ``X`` in every tree (``roots``): (rows, trees).
-
-    scikit-learn's rule for a numeric split: ``x <= threshold`` goes left (the inputs here are
-    never missing, so its ``missing_go_to_left`` is not needed).
-    """
-    node = np.broadcast_to(roots, (len(X), len(roots))).copy()
-    rows = np.arange(len(X))[:, None]
-    for _ in range(depth):
-        leaf = is_leaf[node]
-        if leaf.all():
-            break
-        go_left = X[rows, feature[node]] <= threshold[node]
-        node = np.where(leaf, node, np.where(go_left, left[node], right[node]))
-    return node
 
 
 def encode(cont: np.ndarray, codes: np.ndarray, sizes: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -201,25 +193,29 @@ def fit_flow(
     rng: np.random.Generator,
     progress=None,
     solver: str = "euler",
+    discrete: str = "flow",
+    head_learning_rate: float = 0.1,
 ) -> FlowForest:
-    """Fit one Forest-Flow model to the rows (class ``y`` as input when ``n_classes > 1``)."""
+    """Fit one Forest-Flow model to the rows (class ``y`` as input when ``n_classes > 1``).
+
+    ``discrete="classifier"`` also fits the discrete head on the rows (when there are discrete
+    columns and at least one continuous one), with ``head_learning_rate``.
+    """
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    x1, lo, hi = encode(cont, codes, sizes)
-    width = x1.shape[1]
-    x1 = np.repeat(x1, duplicate_k, axis=0)
+    data, lo, hi = encode(cont, codes, sizes)
+    width = data.shape[1]
+    x1 = np.repeat(data, duplicate_k, axis=0)
     x0 = rng.standard_normal(x1.shape)
     target = x1 - x0
-    cond = None
+    labels = None
     if n_classes > 1:
-        cond = -np.ones((len(y), n_classes))
-        cond[np.arange(len(y)), np.asarray(y, dtype=np.int64)] = 1.0
-        cond = np.repeat(cond, duplicate_k, axis=0)
-    nodes: list = []
-    n_nodes = 0
+        labels = -np.ones((len(y), n_classes))
+        labels[np.arange(len(y)), np.asarray(y, dtype=np.int64)] = 1.0
+    cond = None if labels is None else np.repeat(labels, duplicate_k, axis=0)
+    table = TreeTable()
     roots = np.zeros((n_t, width, max_iter), dtype=np.int64)
     baseline = np.zeros((n_t, width))
-    depth_seen = 0
     step = 0
     for level in range(n_t):
         t = level / n_t
@@ -231,46 +227,16 @@ def fit_flow(
                 min_samples_leaf=min_samples_leaf, early_stopping=False,
                 random_state=int(rng.integers(0, 2**31 - 1)),
             ).fit(inputs, target[:, j])
-            trees = [predictors[0].nodes for predictors in model._predictors]
-            if len(trees) < max_iter:
-                # A constant target (a column the noise never moves) stops boosting early;
-                # the missing trees are single leaves worth nothing.
-                trees += [_zero_leaf()] * (max_iter - len(trees))
-            for i, tree in enumerate(trees):
-                roots[level, j, i] = n_nodes
-                nodes.append(_flat(tree, n_nodes))
-                n_nodes += len(tree)
-                depth_seen = max(depth_seen, int(tree["depth"].max()))
+            roots[level, j] = table.add_model(model, 0, max_iter)
             baseline[level, j] = float(np.ravel(model._baseline_prediction)[0])
             step += 1
             if progress is not None:
                 progress.update(step)
-    flat = {f: np.concatenate([n[f] for n in nodes]) for f in _NODE_FIELDS}
-    arrays = {
-        "lo": lo, "hi": hi, "feature": flat["feature_idx"], "threshold": flat["num_threshold"],
-        "left": flat["left"], "right": flat["right"], "is_leaf": flat["is_leaf"], "value": flat["value"],
-        "roots": roots, "baseline": baseline,
-    }
+    arrays = {"lo": lo, "hi": hi, **table.arrays(), "roots": roots, "baseline": baseline}
     config = {"n_t": n_t, "n_cont": cont.shape[1], "sizes": list(sizes), "n_classes": n_classes if n_classes > 1 else 1,
-              "max_depth_seen": depth_seen, "solver": solver}
+              "max_depth_seen": table.depth, "solver": solver}
+    if discrete == "classifier" and len(sizes) and cont.shape[1]:
+        head = fit_head(data[:, :cont.shape[1]], codes, sizes, labels, max_iter=max_iter, max_depth=max_depth,
+                        learning_rate=head_learning_rate, min_samples_leaf=min_samples_leaf, rng=rng)
+        head.add_to_state(config, arrays)
     return FlowForest(config, arrays)
-
-
-def _zero_leaf() -> np.ndarray:
-    leaf = np.zeros(1, dtype=[("feature_idx", np.int64), ("num_threshold", np.float64), ("left", np.int64),
-                              ("right", np.int64), ("is_leaf", np.uint8), ("value", np.float64), ("depth", np.int64)])
-    leaf["is_leaf"] = 1
-    return leaf
-
-
-def _flat(tree: np.ndarray, offset: int) -> dict:
-    """One tree's nodes with child indices made absolute (``offset``: its first node's index)."""
-    leaf = tree["is_leaf"].astype(bool)
-    return {
-        "feature_idx": np.where(leaf, 0, tree["feature_idx"]).astype(np.int64),
-        "num_threshold": tree["num_threshold"].astype(np.float64),
-        "left": np.where(leaf, 0, tree["left"].astype(np.int64) + offset),
-        "right": np.where(leaf, 0, tree["right"].astype(np.int64) + offset),
-        "is_leaf": leaf,
-        "value": tree["value"].astype(np.float64),
-    }

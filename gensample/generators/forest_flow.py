@@ -69,6 +69,16 @@ class ForestFlow(DeepGenerator):
         rows and 0.58 at 5,000): detection AUC against held-out rows 0.657 -> 0.626 at 1,000
         rows and 0.676 -> 0.641 at 5,000 (lower in 6 of 6 seeds), 0.73 -> 0.70 at 200 (2
         seeds); dependency gap unchanged within noise (0.037 -> 0.036, 0.023 -> 0.026).
+    discrete : {"classifier", "flow"}, default "classifier"
+        How discrete columns (categories, booleans, integers with few values) come out. "flow":
+        the flow's largest one-hot coordinate (the authors'). "classifier": the flow's numbers
+        are kept and each discrete column is drawn in turn from a boosted classifier of it
+        given the numbers and the columns drawn before it, fitted on the training rows
+        (:mod:`._discrete_head`; trees at ``head_learning_rate``, the regressors' depth and
+        iterations). It finds a cut on a number exactly, where the flow puts a value near a
+        cut on either side.
+    head_learning_rate : float, default 0.1
+        Shrinkage of the discrete head's trees.
     fit_on : {"minority", "all"}, default "minority"
         ``"minority"``: one model per class, on its rows. ``"all"``: one model on the whole
         table with the class as an input of every regressor; a class is sampled with its
@@ -104,6 +114,8 @@ class ForestFlow(DeepGenerator):
         "learning_rate": 0.3,
         "min_samples_leaf": 20,
         "solver": "heun",
+        "discrete": "classifier",
+        "head_learning_rate": 0.1,
         **{k: v for k, v in DeepGenerator.common_defaults.items() if k != "device"},
     }
 
@@ -115,6 +127,8 @@ class ForestFlow(DeepGenerator):
         "learning_rate": [Real(0.0, low_open=True)],
         "min_samples_leaf": [Integer(1)],
         "solver": [Options("heun", "euler")],
+        "discrete": [Options("classifier", "flow")],
+        "head_learning_rate": [Real(0.0, low_open=True)],
         # As DeepGenerator's, without ``device``: the trees train on the CPU.
         **{k: v for k, v in DeepGenerator.common_constraints.items() if k != "device"},
     }
@@ -152,7 +166,7 @@ class ForestFlow(DeepGenerator):
                     n_t=n_t, duplicate_k=self.duplicates_for(len(cont)), max_iter=p["max_iter"],
                     max_depth=p["max_depth"], learning_rate=p["learning_rate"],
                     min_samples_leaf=p["min_samples_leaf"], rng=np.random.default_rng(seed), progress=progress,
-                    solver=p["solver"],
+                    solver=p["solver"], discrete=p["discrete"], head_learning_rate=p["head_learning_rate"],
                 )
         finally:
             progress.close()
@@ -161,7 +175,7 @@ class ForestFlow(DeepGenerator):
         return model.sample(n, np.random.default_rng(seed), condition)
 
     def _model_state(self, model):
-        return model.config(), model.arrays()
+        return model.state()
 
     def _model_from_state(self, config, arrays):
         from ._flow_forest import FlowForest

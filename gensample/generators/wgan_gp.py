@@ -45,7 +45,7 @@ import numpy as np
 from .deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
 from ._holdout import EarlyStopping, MIN_HOLDOUT, stratified_holdout_split, validation_score
 from .networks import wgan_gp as net
-from .params import Boolean, Integer, Real
+from .params import Boolean, Integer, Options, Real
 
 
 class WGANGP(DeepGenerator):
@@ -90,6 +90,14 @@ class WGANGP(DeepGenerator):
         compares with real rows that have it. At sampling the conditions are drawn at the
         class's observed frequencies, which keeps the marginals. This is what teaches the
         model that a category goes with a range of a number.
+    discrete : {"classifier", "generator"}, default "classifier"
+        How discrete columns come out. "generator": a draw from the generator's softmax.
+        "classifier": the generator's numbers are kept and each discrete column is drawn in
+        turn from a boosted classifier of it given the numbers and the columns drawn before it,
+        fitted on the training rows after the network (:mod:`._discrete_head`, as forest-flow's
+        default). A category that a number's band fixes then follows the number.
+    head_learning_rate : float, default 0.1
+        Shrinkage of the discrete head's trees.
     patience : int, default 15
         Validation evaluations without improvement before training stops (after the warm-up);
         0 disables early stopping (the best state on the held-out rows is still kept).
@@ -132,6 +140,8 @@ class WGANGP(DeepGenerator):
         "prior": False,
         "balance_classes": True,
         "condition_on_values": True,
+        "discrete": "classifier",
+        "head_learning_rate": 0.1,
         "patience": 15,
         **DeepGenerator.common_defaults,
     }
@@ -152,6 +162,8 @@ class WGANGP(DeepGenerator):
         "prior": [Boolean()],
         "balance_classes": [Boolean()],
         "condition_on_values": [Boolean()],
+        "discrete": [Options("classifier", "generator")],
+        "head_learning_rate": [Real(0.0, low_open=True)],
         **DeepGenerator.common_constraints,
     }
 
@@ -229,6 +241,12 @@ class WGANGP(DeepGenerator):
             if stopper.best_state is not None:
                 model.generator.load_state_dict(stopper.best_state)
             model.generator.eval()
+            if p["discrete"] == "classifier" and sizes and cont.shape[1]:
+                from ._discrete_head import fit_head
+
+                signs = 2.0 * C[train_rows] - 1.0 if n_classes > 1 else None
+                model.head = fit_head(cont[train_rows], codes[train_rows], sizes, signs,
+                                      learning_rate=p["head_learning_rate"], rng=rng)
             model.info = {
                 "steps_run": step,
                 "steps_planned": total,
@@ -246,11 +264,17 @@ class WGANGP(DeepGenerator):
     # ------------------------------------------------------------------ sample
     def _sample_model(self, model, layout, n, condition, seed):
         with seeded(seed, self.params["threads"], model.device):
-            return model.sample(n, condition)
+            cont, codes = model.sample(n, condition)
+        if model.head is not None:
+            from ._discrete_head import condition_rows
+
+            cond = condition_rows(n, model.head.n_cond, condition)
+            codes = model.head.draw(cont, cond, np.random.default_rng([seed, 1]))
+        return cont, codes
 
     # ------------------------------------------------------------------ state
     def _model_state(self, model):
-        return model.config(), model.arrays()
+        return model.state()
 
     def _model_from_state(self, config, arrays):
         return net.WGANModel.from_state(config, arrays, resolve_device(self.params["device"]))

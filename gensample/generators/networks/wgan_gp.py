@@ -142,6 +142,9 @@ class WGANModel:
         self.info: dict = {}
         self.generator = None
         self.device = "cpu"
+        #: The discrete head (generators/_discrete_head.DiscreteHead) that redraws the discrete
+        #: columns given the numbers, or None: the generator's own softmax draws.
+        self.head = None
 
     @property
     def _cond(self) -> int:
@@ -307,6 +310,13 @@ class WGANModel:
             out[f"generator.{k}"] = v.detach().cpu().numpy()
         return out
 
+    def state(self) -> tuple[dict, dict]:
+        """(JSON config, {name: ndarray}): everything :meth:`from_state` needs, head included."""
+        config, arrays = self.config(), self.arrays()
+        if self.head is not None:
+            self.head.add_to_state(config, arrays)
+        return config, arrays
+
     @classmethod
     def from_state(cls, config: dict, arrays: dict, device: str) -> WGANModel:
         import torch
@@ -327,6 +337,13 @@ class WGANModel:
         state = {k[len("generator."):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("generator.")}
         model.generator.load_state_dict(state)
         model.generator.eval()
+        from .._discrete_head import DiscreteHead
+
+        model.head = DiscreteHead.from_model_state(config, arrays)
+        if model.head is not None:
+            bad = model.head.problems_against(model.n_cont, model.sizes, model._cond)
+            if bad:
+                raise ValueError(f"wgan-gp model arrays do not fit together: {', '.join(bad)}")
         return model
 
 
