@@ -69,8 +69,8 @@ def table(records: list[dict]) -> str:
     groups: dict = {}
     for r in records:
         groups.setdefault((r["dataset"], r["size"], r["method"]), []).append(r)
-    lines = ["| set | rows | method | seeds | dep. gap | ÷ SMOTE | Spearman gap | eta gap | band rule | C2ST AUC | DCR ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| set | rows | method | seeds | dep. gap | ÷ SMOTE | Spearman gap | eta gap | band rule | C2ST AUC | coverage | DCR ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     smote = {(r["dataset"], r["size"], r["seed"]): r["gap"] for r in records if r["method"] == "smote"}
     for (dataset, size, method), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         ratio = _mean([r["gap"] / smote[(dataset, size, r["seed"])] for r in rs if (dataset, size, r["seed"]) in smote])
