@@ -134,3 +134,32 @@ def test_head_off_gives_no_head_and_bad_values_name_the_parameter():
     for name, value in (("discrete", "argmax"), ("head_learning_rate", 0.0)):
         with pytest.raises(ParameterError, match=name):
             gs.sample_minority(df, "Class", "forest-flow", **{name: value})
+
+
+@pytest.mark.parametrize("levels", [2, 4])
+def test_discrete_head_arrays_give_scikit_learns_probabilities(levels):
+    # The head draws each code from the classifier's probabilities computed on its arrays:
+    # those must be scikit-learn's predict_proba, for the binary (one tree an iteration) and
+    # the multiclass (one per class) layouts alike.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from gensample.generators._discrete_head import head_from_models
+
+    rng = np.random.default_rng(1)
+    cont = rng.uniform(-1, 1, size=(600, 2))
+    codes = np.digitize(cont[:, 0] + 0.2 * rng.normal(size=600), np.linspace(-1, 1, levels + 1)[1:-1])[:, None]
+    ref = HistGradientBoostingClassifier(max_iter=15, max_depth=4, early_stopping=False,
+                                         random_state=0).fit(cont, codes[:, 0])
+    head = head_from_models([(ref, levels)], 2, [levels], 0)
+    raw = head._raw(cont, slice(0, 1 if levels == 2 else levels))
+    if levels == 2:
+        ours = np.column_stack([1 / (1 + np.exp(raw[:, 0])), 1 / (1 + np.exp(-raw[:, 0]))])
+    else:
+        ours = np.exp(raw) / np.exp(raw).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(ours, ref.predict_proba(cont), rtol=0, atol=1e-9)
+    # Drawn codes follow those probabilities: over 20 draws of each row, every code's share
+    # is its mean probability (binomial sd about 0.004 here).
+    many = np.tile(cont, (20, 1))
+    drawn = head.draw(many, None, np.random.default_rng(0))[:, 0]
+    shares = np.bincount(drawn, minlength=levels) / len(drawn)
+    np.testing.assert_allclose(shares, ref.predict_proba(many).mean(axis=0), atol=0.015)

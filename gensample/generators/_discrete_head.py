@@ -29,8 +29,10 @@ ARRAY_PREFIX = "discrete_head."
 
 #: Rows whose trees are walked at once (bounds the (rows x trees) index matrix).
 _PREDICT_ROWS = 2048
-#: Trees, depth and leaf size of the classifiers unless a method passes its own (forest-flow
-#: passes its regressors').
+#: Trees, depth and leaf size of each classifier (forest-flow's regressors' iterations and
+#: depth). Choosing the trees on held-out rows instead was tried and dropped: with a value
+#: seen a handful of times the held-out log-loss rises after a few trees, and the head then
+#: underfits the common values.
 TREES, DEPTH, LEAF = 50, 6, 20
 #: Leaf size of the classifiers: scikit-learn's 20 on large classes, smaller on small ones
 #: (a 40-row class could not split at all), never under this.
@@ -40,6 +42,11 @@ MIN_LEAF = 3
 def leaf_size(n_rows: int, min_samples_leaf: int) -> int:
     """Fewest training rows in a classifier's leaf for a fit on ``n_rows`` rows."""
     return int(max(MIN_LEAF, min(int(min_samples_leaf), n_rows // 20)))
+
+
+def wants_head(cont: np.ndarray, sizes: list) -> bool:
+    """Whether a head has something to draw (discrete columns) and a number to condition on."""
+    return cont.shape[1] > 0 and len(sizes) > 0
 
 
 def _outputs(size: int) -> int:
@@ -105,22 +112,18 @@ class DiscreteHead:
         return out
 
     def draw(self, cont: np.ndarray, cond: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
-        """Codes of every discrete column for rows whose scaled continuous values are ``cont``."""
+        """Codes of every discrete column for rows whose continuous values are ``cont``.
+
+        ``cont``: the model's continuous values, in the scale the head was fitted in.
+        """
         n = len(cont)
         codes = np.empty((n, len(self.sizes)), dtype=np.int64)
-        inputs = [cont]
+        inputs = [np.asarray(cont, dtype=np.float64)]
         at = 0
         for k, size in enumerate(self.sizes):
             out = _outputs(size)
             X = np.hstack(inputs + ([cond] if cond is not None else []))
-            raw = self._raw(X, slice(at, at + out))
-            u = rng.random(n)
-            if size == 2:
-                codes[:, k] = (u < 1.0 / (1.0 + np.exp(-raw[:, 0]))).astype(np.int64)
-            else:
-                p = np.exp(raw - raw.max(axis=1, keepdims=True))
-                cum = np.cumsum(p, axis=1)
-                codes[:, k] = np.minimum((cum < (u * cum[:, -1])[:, None]).sum(axis=1), size - 1)
+            codes[:, k] = _pick(self._raw(X, slice(at, at + out)), rng.random(n))
             inputs.append(one_hot(codes[:, k], size))
             at += out
         return codes
@@ -135,6 +138,15 @@ class DiscreteHead:
                                     nd["is_leaf"], self.depth)
             raw[start:start + len(block)] = nd["value"][leaves].reshape(len(block), *roots.shape).sum(axis=2)
         return raw + self.baseline[outputs]
+
+
+def _pick(raw: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A code per row from the classifier's raw scores (log-odds, or one score a class) and uniforms ``u``."""
+    if raw.shape[1] == 1:
+        return (u < 1.0 / (1.0 + np.exp(-raw[:, 0]))).astype(np.int64)
+    p = np.exp(raw - raw.max(axis=1, keepdims=True))
+    cum = np.cumsum(p, axis=1)
+    return np.minimum((cum < (u * cum[:, -1])[:, None]).sum(axis=1), raw.shape[1] - 1).astype(np.int64)
 
 
 def condition_rows(n: int, n_cond: int, condition: int | None) -> np.ndarray | None:
@@ -171,10 +183,9 @@ def fit_head(
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    table = TreeTable()
-    roots, baseline = [], []
-    inputs = [cont]
+    inputs = [np.asarray(cont, dtype=np.float64)]
     leaf = leaf_size(len(cont), min_samples_leaf)
+    models = []
     for k, size in enumerate(sizes):
         X = np.hstack(inputs + ([cond] if cond is not None else []))
         model = HistGradientBoostingClassifier(
@@ -184,12 +195,22 @@ def fit_head(
         if list(model.classes_) != list(range(size)):
             # The layout's codes are every value seen in these rows; anything else is a bug here.
             raise RuntimeError(f"discrete column {k}: classifier saw classes {list(model.classes_)}, expected 0..{size - 1}")
-        for out in range(_outputs(size)):
-            roots.append(table.add_model(model, out, max_iter))
-        baseline.extend(np.ravel(model._baseline_prediction).tolist())
+        models.append((model, size))
         inputs.append(one_hot(codes[:, k], size))
-    config = {"n_cont": cont.shape[1], "sizes": list(sizes), "n_cond": 0 if cond is None else cond.shape[1],
-              "max_depth_seen": table.depth}
-    arrays = {**table.arrays(), "roots": np.asarray(roots, dtype=np.int64).reshape(len(roots), max_iter),
+    return head_from_models(models, cont.shape[1], sizes, 0 if cond is None else cond.shape[1])
+
+
+def head_from_models(models: list, n_cont: int, sizes: list, n_cond: int) -> DiscreteHead:
+    """A :class:`DiscreteHead` holding fitted classifiers ``[(model, levels), ...]`` as arrays, in drawing order."""
+    # Every output keeps as many trees as the longest classifier (empty trees pad the others).
+    width = max(m.n_iter_ for m, _ in models)
+    table = TreeTable()
+    roots, baseline = [], []
+    for model, size in models:
+        for out in range(_outputs(size)):
+            roots.append(table.add_model(model, out, width))
+        baseline.extend(np.ravel(model._baseline_prediction).tolist())
+    config = {"n_cont": int(n_cont), "sizes": list(sizes), "n_cond": int(n_cond), "max_depth_seen": table.depth}
+    arrays = {**table.arrays(), "roots": np.asarray(roots, dtype=np.int64).reshape(len(roots), width),
               "baseline": np.asarray(baseline, dtype=np.float64)}
     return DiscreteHead(config, arrays)

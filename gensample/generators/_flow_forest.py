@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._boosted_trees import TreeTable, check_nodes, predict_leaves
-from ._discrete_head import DiscreteHead, fit_head
+from ._discrete_head import DiscreteHead, fit_head, wants_head
 
 #: How new rows follow the learnt flow from noise to data.
 SOLVERS = ("euler", "heun")
@@ -133,7 +133,7 @@ class FlowForest:
             x = x + h * v
         cont, codes = self.decode(x)
         if self.head is not None:
-            codes = self.head.draw(np.clip(x[:, :self.n_cont], -1.0, 1.0), cond, rng)
+            codes = self.head.draw(cont, cond, rng)
         return cont, codes
 
     def velocity(self, level: int, inputs: np.ndarray) -> np.ndarray:
@@ -198,8 +198,8 @@ def fit_flow(
 ) -> FlowForest:
     """Fit one Forest-Flow model to the rows (class ``y`` as input when ``n_classes > 1``).
 
-    ``discrete="classifier"`` also fits the discrete head on the rows (when there are discrete
-    columns and at least one continuous one), with ``head_learning_rate``.
+    ``discrete="classifier"`` also fits the discrete head on the rows (when it has something to
+    draw, :func:`._discrete_head.wants_head`), with ``head_learning_rate``.
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -235,8 +235,7 @@ def fit_flow(
     arrays = {"lo": lo, "hi": hi, **table.arrays(), "roots": roots, "baseline": baseline}
     config = {"n_t": n_t, "n_cont": cont.shape[1], "sizes": list(sizes), "n_classes": n_classes if n_classes > 1 else 1,
               "max_depth_seen": table.depth, "solver": solver}
-    if discrete == "classifier" and len(sizes) and cont.shape[1]:
-        head = fit_head(data[:, :cont.shape[1]], codes, sizes, labels, max_iter=max_iter, max_depth=max_depth,
-                        learning_rate=head_learning_rate, min_samples_leaf=min_samples_leaf, rng=rng)
+    if discrete == "classifier" and wants_head(cont, sizes):
+        head = fit_head(cont, codes, sizes, labels, learning_rate=head_learning_rate, rng=rng)
         head.add_to_state(config, arrays)
     return FlowForest(config, arrays)

@@ -74,9 +74,8 @@ class ForestFlow(DeepGenerator):
         the flow's largest one-hot coordinate (the authors'). "classifier": the flow's numbers
         are kept and each discrete column is drawn in turn from a boosted classifier of it
         given the numbers and the columns drawn before it, fitted on the training rows
-        (:mod:`._discrete_head`; trees at ``head_learning_rate``, the regressors' depth and
-        iterations). It finds a cut on a number exactly, where the flow puts a value near a
-        cut on either side.
+        (:mod:`._discrete_head`; 50 trees at ``head_learning_rate``). It finds a cut on a
+        number exactly, where the flow puts a value near a cut on either side.
     head_learning_rate : float, default 0.1
         Shrinkage of the discrete head's trees.
     fit_on : {"minority", "all"}, default "minority"

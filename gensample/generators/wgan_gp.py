@@ -241,9 +241,9 @@ class WGANGP(DeepGenerator):
             if stopper.best_state is not None:
                 model.generator.load_state_dict(stopper.best_state)
             model.generator.eval()
-            if p["discrete"] == "classifier" and sizes and cont.shape[1]:
-                from ._discrete_head import fit_head
+            from ._discrete_head import fit_head, wants_head
 
+            if p["discrete"] == "classifier" and wants_head(cont[train_rows], sizes):
                 signs = 2.0 * C[train_rows] - 1.0 if n_classes > 1 else None
                 model.head = fit_head(cont[train_rows], codes[train_rows], sizes, signs,
                                       learning_rate=p["head_learning_rate"], rng=rng)
