@@ -101,12 +101,14 @@ def main(argv=None) -> int:
     splits = ([(name, seed) for name in args.real.split(",") for seed in seeds] if args.real
               else [(int(size), seed) for size in args.sizes.split(",") for seed in seeds])
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # The code this process runs is the code at its start: stamp that, not the tree at each write.
+    commit = structure._commit()
     for what, seed in splits:
         split = structure.real_split(what, seed) if args.real else structure.planted_split(what, seed)
         if (split.dataset, split.size, seed, f"{args.method} (with head)") in seen:
             continue
         for record in fitted_pair(split, args.method):
-            record["commit"] = structure._commit()
+            record["commit"] = commit
             with args.out.open("a") as f:
                 f.write(json.dumps(record, default=structure._json) + "\n")
             print(record["dataset"], record["size"], record["seed"], record["method"],

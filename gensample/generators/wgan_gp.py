@@ -95,7 +95,12 @@ class WGANGP(DeepGenerator):
         "classifier": the generator's numbers are kept and each discrete column is drawn in
         turn from a boosted classifier of it given the numbers and the columns drawn before it,
         fitted on the training rows after the network (:mod:`._discrete_head`, as forest-flow's
-        default). A category that a number's band fixes then follows the number.
+        default). A category that a number's band fixes then follows the number. Measured on
+        the planted table (``benchmarks/bench_discrete_head.py``, one fit per seed sampled
+        with and without the head, seeds 0-2): rows whose ``band`` matches ``x1``'s 0.84 ->
+        1.00 at 1,000 rows and 0.90 -> 1.00 at 5,000; detection AUC 0.820 -> 0.804 and 0.806
+        -> 0.801; dependency gap unchanged within noise (0.046 -> 0.049, 0.027 -> 0.028):
+        what the detector still sees is the network's numbers.
     head_learning_rate : float, default 0.1
         Shrinkage of the discrete head's trees.
     patience : int, default 15
