@@ -19,6 +19,8 @@ The classifiers are scikit-learn's ``HistGradientBoostingClassifier``, kept as p
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._boosted_trees import TreeTable, check_nodes, predict_leaves
@@ -188,10 +190,14 @@ def fit_head(
     models = []
     for k, size in enumerate(sizes):
         X = np.hstack(inputs + ([cond] if cond is not None else []))
-        model = HistGradientBoostingClassifier(
-            max_iter=max_iter, max_depth=max_depth, learning_rate=learning_rate, min_samples_leaf=leaf,
-            early_stopping=False, random_state=int(rng.integers(0, 2**31 - 1)),
-        ).fit(X, codes[:, k])
+        with warnings.catch_warnings():
+            # scikit-learn suspects a regression target when a small class has many values; here
+            # the values are categories by construction, and the warning would reach the user.
+            warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
+            model = HistGradientBoostingClassifier(
+                max_iter=max_iter, max_depth=max_depth, learning_rate=learning_rate, min_samples_leaf=leaf,
+                early_stopping=False, random_state=int(rng.integers(0, 2**31 - 1)),
+            ).fit(X, codes[:, k])
         if list(model.classes_) != list(range(size)):
             # The layout's codes are every value seen in these rows; anything else is a bug here.
             raise RuntimeError(f"discrete column {k}: classifier saw classes {list(model.classes_)}, expected 0..{size - 1}")
