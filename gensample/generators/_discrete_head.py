@@ -1,6 +1,6 @@
-"""Forest-Flow's discrete head: each discrete column drawn from boosted trees given the numbers.
+"""The discrete head of forest-flow and wgan-gp: each discrete column drawn given the numbers.
 
-The flow moves every coordinate of a discrete column's {-1, 1} one-hot along with the
+Forest-Flow's flow moves every coordinate of a discrete column's {-1, 1} one-hot along with the
 numbers and decodes the largest one. A category that a number's value fixes exactly (a band
 of a measurement, a flag set above a threshold) then comes out wrong whenever the flow puts
 the number a little on the other side of the cut: on the planted table 7-9 % of forest-flow's
@@ -11,7 +11,8 @@ redraws the discrete columns one after another from ``p(column k | numbers, colu
 the training rows. That is a valid factorisation of the joint law (the numbers' marginal from
 the flow, the rest by the chain rule) and the trees find a cut on a number exactly; it is the
 sequential-trees idea of CART synthesisers (synthpop) applied to the discrete part only.
-Only values seen in the training rows come out, as before.
+Only values seen in the training rows come out, as before. wgan-gp uses the same head after
+its network (where it fixes the band rule and, measured, changes little else).
 
 The classifiers are scikit-learn's ``HistGradientBoostingClassifier``, kept as plain arrays
 (:mod:`._boosted_trees`) like the flow's regressors, so saving and loading stay arrays only.
@@ -31,8 +32,7 @@ ARRAY_PREFIX = "discrete_head."
 
 #: Rows whose trees are walked at once (bounds the (rows x trees) index matrix).
 _PREDICT_ROWS = 2048
-#: Trees, depth and leaf size of each classifier (forest-flow's regressors' iterations and
-#: depth). Choosing the trees on held-out rows instead was tried and dropped: with a value
+#: Trees, depth and leaf size of each classifier (forest-flow's defaults for its regressors). Choosing the trees on held-out rows instead was tried and dropped: with a value
 #: seen a handful of times the held-out log-loss rises after a few trees, and the head then
 #: underfits the common values.
 TREES, DEPTH, LEAF = 50, 6, 20

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._boosted_trees import TreeTable, check_nodes, predict_leaves
-from ._discrete_head import DiscreteHead, fit_head, wants_head
+from ._discrete_head import DiscreteHead, condition_rows, fit_head, wants_head
 
 #: How new rows follow the learnt flow from noise to data.
 SOLVERS = ("euler", "heun")
@@ -150,11 +150,7 @@ class FlowForest:
         return out
 
     def _condition(self, n: int, condition: int | None):
-        if self.n_classes <= 1:
-            return None
-        cond = -np.ones((n, self.n_classes))
-        cond[:, int(condition)] = 1.0
-        return cond
+        return condition_rows(n, self.n_classes if self.n_classes > 1 else 0, condition)
 
     def decode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cont = (np.clip(x[:, :self.n_cont], -1.0, 1.0) + 1.0) / 2.0 * (self.hi - self.lo) + self.lo
