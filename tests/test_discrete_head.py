@@ -163,3 +163,25 @@ def test_discrete_head_arrays_give_scikit_learns_probabilities(levels):
     drawn = head.draw(many, None, np.random.default_rng(0))[:, 0]
     shares = np.bincount(drawn, minlength=levels) / len(drawn)
     np.testing.assert_allclose(shares, ref.predict_proba(many).mean(axis=0), atol=0.015)
+
+
+def test_wgan_head_knows_values_seen_only_in_its_held_out_rows():
+    # wgan-gp holds 20 % of a class out for early stopping; a category value whose only rows
+    # are held out is still one of the layout's values, and the head (fitted after the network
+    # stopped) must know it rather than fail (found on KEEL's kddcup-guess_passwd_vs_satan).
+    rng = np.random.default_rng(0)
+    n_min, n_maj = 100, 200
+    tag = np.where(rng.random(n_min) < 0.5, "a", "b").astype(object)
+    tag[:10] = [f"r{i}" for i in range(10)]  # ten values of one row each: some land in the hold-out
+    df = pd.DataFrame({
+        "x": np.r_[rng.normal(size=n_min), rng.normal(2, 1, n_maj)],
+        "tag": np.r_[tag, np.where(rng.random(n_maj) < 0.5, "a", "b")],
+        "y": np.r_[np.ones(n_min, dtype=np.int64), np.zeros(n_maj, dtype=np.int64)],
+    })
+    for seed in (0, 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GensampleWarning)
+            res = gs.sample_minority(df, "y", "wgan-gp", random_state=seed, check=False, gate=None, fallback=False,
+                                     **{**WGAN, "steps": 3})
+        assert res.method_used == "wgan-gp"
+        assert set(res.synthetic["tag"]) <= set(df["tag"])

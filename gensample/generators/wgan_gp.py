@@ -94,8 +94,8 @@ class WGANGP(DeepGenerator):
         How discrete columns come out. "generator": a draw from the generator's softmax.
         "classifier": the generator's numbers are kept and each discrete column is drawn in
         turn from a boosted classifier of it given the numbers and the columns drawn before it,
-        fitted on the training rows after the network (:mod:`._discrete_head`, as forest-flow's
-        default). A category that a number's band fixes then follows the number. Measured on
+        fitted on the class's rows after the network has stopped (:mod:`._discrete_head`, as
+        forest-flow's default). A category that a number's band fixes then follows the number. Measured on
         the planted table (``benchmarks/bench_discrete_head.py``, one fit per seed sampled
         with and without the head, seeds 0-2): rows whose ``band`` matches ``x1``'s 0.84 ->
         1.00 at 1,000 rows and 0.90 -> 1.00 at 5,000; detection AUC 0.820 -> 0.804 and 0.806
@@ -248,10 +248,12 @@ class WGANGP(DeepGenerator):
             model.generator.eval()
             from ._discrete_head import fit_head, wants_head
 
-            if p["discrete"] == "classifier" and wants_head(cont[train_rows], sizes):
-                signs = 2.0 * C[train_rows] - 1.0 if n_classes > 1 else None
-                model.head = fit_head(cont[train_rows], codes[train_rows], sizes, signs,
-                                      learning_rate=p["head_learning_rate"], rng=rng)
+            if p["discrete"] == "classifier" and wants_head(cont, sizes):
+                # On every row of the class, held-out ones included: the network has stopped, so
+                # they have served as its signal, and the layout's values are the values of all
+                # rows (a value seen only in held-out rows would be a class the head never saw).
+                signs = 2.0 * C - 1.0 if n_classes > 1 else None
+                model.head = fit_head(cont, codes, sizes, signs, learning_rate=p["head_learning_rate"], rng=rng)
             model.info = {
                 "steps_run": step,
                 "steps_planned": total,
