@@ -381,7 +381,7 @@ def _check_wgan(config, tensors, where, n_cont, sizes, n_cond) -> None:
 
     at = f"model.json field {where}.config"
     card_fields(config, f"{where}.config", ("architecture", "width", "n_cont", "sizes", "n_classes", "hidden", "z_dim",
-                                        "prior", "value_conditions", "info"), ("discrete_head",))
+                                        "prior", "value_conditions", "info"), (HEAD_CONFIG_KEY,))
     if config["architecture"] != ARCHITECTURE:
         raise ModelLoadError(
             f"this wgan-gp generator was saved with network layout {config['architecture']!r}; "
@@ -444,13 +444,17 @@ def _check_arf(config, tensors, where, n_cont, sizes, n_cond) -> None:
         raise ModelLoadError(f"weights.safetensors: the leaf probabilities of {where} must not be negative")
 
 
+#: Where a model's card keeps its discrete head: the config key and the arrays' prefix. The card
+#: reader must not import the generators, so these repeat ``generators._discrete_head``'s
+#: CONFIG_KEY and ARRAY_PREFIX; tests/test_discrete_head.py checks that they agree.
+HEAD_CONFIG_KEY, HEAD_ARRAY_PREFIX = "discrete_head", "discrete_head."
+
+
 def _head_shapes(config, tensors, where, n_cont, sizes, n_cond, shapes, dtypes) -> None:
     """Add the discrete head's arrays (generators/_discrete_head) to ``shapes``, if the card has one."""
-    from .generators._discrete_head import ARRAY_PREFIX, CONFIG_KEY
-
-    if CONFIG_KEY not in config:
+    if HEAD_CONFIG_KEY not in config:
         return
-    head, at = config[CONFIG_KEY], f"{where}.config.{CONFIG_KEY}"
+    head, at = config[HEAD_CONFIG_KEY], f"{where}.config.{HEAD_CONFIG_KEY}"
     if not isinstance(head, dict):
         raise card_error(at, "must be an object")
     card_fields(head, at, ("n_cont", "sizes", "n_cond", "max_depth_seen"))
@@ -458,14 +462,14 @@ def _head_shapes(config, tensors, where, n_cont, sizes, n_cond, shapes, dtypes) 
     if (head["n_cont"], head["sizes"], head["n_cond"]) != (n_cont, sizes, n_cond if n_cond > 1 else 0):
         raise card_error(at, "describes other columns or classes than the layout")
     outputs = sum(1 if s == 2 else s for s in sizes)
-    roots, value = tensors.get(ARRAY_PREFIX + "roots"), tensors.get(ARRAY_PREFIX + "value")
+    roots, value = tensors.get(HEAD_ARRAY_PREFIX + "roots"), tensors.get(HEAD_ARRAY_PREFIX + "value")
     trees = roots.shape[1] if roots is not None and roots.ndim == 2 else "trees"
     nodes = len(value) if value is not None and value.ndim == 1 and len(value) >= 1 else "nodes"
     want = {"roots": (outputs, trees), "baseline": (outputs,)}
     want.update({name: (nodes,) for name in ("feature", "threshold", "left", "right", "is_leaf", "value")})
-    shapes.update({ARRAY_PREFIX + k: v for k, v in want.items()})
+    shapes.update({HEAD_ARRAY_PREFIX + k: v for k, v in want.items()})
     kinds = {"roots": np.int64, "feature": np.int64, "left": np.int64, "right": np.int64, "is_leaf": np.uint8}
-    dtypes.update({ARRAY_PREFIX + k: kinds.get(k, np.float64) for k in want})
+    dtypes.update({HEAD_ARRAY_PREFIX + k: kinds.get(k, np.float64) for k in want})
 
 
 def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
@@ -474,7 +478,7 @@ def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
     at = f"model.json field {where}.config"
     # "solver" and "head" are optional: cards written before they existed were sampled with
     # Euler steps and decoded discrete columns from the flow.
-    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver", "discrete_head"))
+    card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver", HEAD_CONFIG_KEY))
     if "solver" in config and config["solver"] not in ("euler", "heun"):
         raise card_error(f"{where}.config.solver", f"is {config['solver']!r}, not 'euler' or 'heun'")
     n_t = _int(config["n_t"], f"{where}.config.n_t", 1)

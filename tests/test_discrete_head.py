@@ -48,6 +48,12 @@ def test_the_head_makes_a_category_follow_the_number_that_fixes_it(method, param
     assert with_head > without + 0.02, (with_head, without)
 
 
+def test_the_card_reader_names_the_head_as_the_head_saves_itself():
+    from gensample import model_card
+
+    assert (model_card.HEAD_CONFIG_KEY, model_card.HEAD_ARRAY_PREFIX) == (CONFIG_KEY, ARRAY_PREFIX)
+
+
 def test_the_head_leaves_the_flow_as_it_is():
     # The head is fitted after the flow's trees and drawn after the flow's steps: a model with
     # a head, stripped of it, is the model fitted without one, row for row.
