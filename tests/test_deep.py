@@ -291,7 +291,9 @@ def test_wgan_gp_starts_from_the_class_marginals(fit_on):
         "kind": cat,
         "label": y,
     })
-    res = run(data, "label", "wgan-gp", steps=1, fit_on=fit_on, min_rows=10, prior=True,
+    # discrete="generator": the network's own category draw is what starts from the prior (the
+    # discrete head would draw the category from the untrained network's amounts instead).
+    res = run(data, "label", "wgan-gp", steps=1, fit_on=fit_on, min_rows=10, prior=True, discrete="generator",
               sampling_strategy={1: n - m + 3000})
     syn, real = res.synthetic, data[data["label"] == 1]
     shares = syn["kind"].value_counts(normalize=True)
