@@ -39,10 +39,6 @@ from ._discrete_head import DiscreteHead, condition_rows, fit_head, wants_head
 #: How new rows follow the learnt flow from noise to data.
 SOLVERS = ("euler", "heun")
 
-#: How the discrete columns are drawn: the flow's largest one-hot coordinate, or the discrete
-#: head's classifiers given the flow's numbers (:mod:`._discrete_head`).
-DISCRETE = ("flow", "classifier")
-
 #: Rows whose trees are walked at once (bounds the (rows x trees) index matrix).
 _PREDICT_ROWS = 512
 
@@ -101,9 +97,8 @@ class FlowForest:
         return config, arrays
 
     def config(self) -> dict:
-        config = {"n_t": self.n_t, "n_cont": self.n_cont, "sizes": list(self.sizes), "n_classes": self.n_classes,
-                  "max_depth_seen": self.depth, "solver": self.solver}
-        return config
+        return {"n_t": self.n_t, "n_cont": self.n_cont, "sizes": list(self.sizes), "n_classes": self.n_classes,
+                "max_depth_seen": self.depth, "solver": self.solver}
 
     def arrays(self) -> dict:
         out = {k: v for k, v in self.nodes.items() if k != "is_leaf"}

@@ -43,6 +43,7 @@ import math
 import numpy as np
 
 from .deep import DeepGenerator, Progress, check_finite_loss, resolve_device, seeded, valid_batch
+from ._discrete_head import condition_rows, fit_head, wants_head
 from ._holdout import EarlyStopping, MIN_HOLDOUT, stratified_holdout_split, validation_score
 from .networks import wgan_gp as net
 from .params import Boolean, Integer, Options, Real
@@ -95,8 +96,8 @@ class WGANGP(DeepGenerator):
         "classifier": the generator's numbers are kept and each discrete column is drawn in
         turn from a boosted classifier of it given the numbers and the columns drawn before it,
         fitted on the class's rows after the network has stopped (:mod:`._discrete_head`, as
-        forest-flow's default). A category that a number's band fixes then follows the number. Measured on
-        the planted table (``benchmarks/bench_discrete_head.py``, one fit per seed sampled
+        forest-flow's default). A category that a number's band fixes then follows the number.
+        Measured on the planted table (``benchmarks/bench_discrete_head.py``, one fit per seed sampled
         with and without the head, seeds 0-2): rows whose ``band`` matches ``x1``'s 0.84 ->
         1.00 at 1,000 rows and 0.90 -> 1.00 at 5,000; detection AUC 0.820 -> 0.804 and 0.806
         -> 0.801; dependency gap unchanged within noise (0.046 -> 0.049, 0.027 -> 0.028):
@@ -246,8 +247,6 @@ class WGANGP(DeepGenerator):
             if stopper.best_state is not None:
                 model.generator.load_state_dict(stopper.best_state)
             model.generator.eval()
-            from ._discrete_head import fit_head, wants_head
-
             if p["discrete"] == "classifier" and wants_head(cont, sizes):
                 # On every row of the class, held-out ones included: the network has stopped, so
                 # they have served as its signal, and the layout's values are the values of all
@@ -273,8 +272,6 @@ class WGANGP(DeepGenerator):
         with seeded(seed, self.params["threads"], model.device):
             cont, codes = model.sample(n, condition)
         if model.head is not None:
-            from ._discrete_head import condition_rows
-
             cond = condition_rows(n, model.head.n_cond, condition)
             codes = model.head.draw(cont, cond, np.random.default_rng([seed, 1]))
         return cont, codes

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._discrete_head import DiscreteHead
+
 #: normal-space bounds of the quantile map: +-4.75 standard deviations
 CLIP = 1e-6
 N_QUANTILES = 1000
@@ -337,8 +339,6 @@ class WGANModel:
         state = {k[len("generator."):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("generator.")}
         model.generator.load_state_dict(state)
         model.generator.eval()
-        from .._discrete_head import DiscreteHead
-
         model.head = DiscreteHead.from_model_state(config, arrays)
         if model.head is not None:
             bad = model.head.problems_against(model.n_cont, model.sizes, model._cond)
