@@ -129,18 +129,25 @@ def _remove_stale_files(path: Path) -> None:
                           f"write of {str(path)!r}): {exc}; remove it by hand", UserWarning, stacklevel=3)
 
 
-def _create_temp(folder: Path, target: str) -> Path:
-    """Create an empty temporary file beside the target, mode ``0o666`` less the umask."""
+def _create_temp(folder: Path, target: str, names: list) -> Path:
+    """Create an empty temporary file beside the target, mode ``0o666`` less the umask.
+
+    Each name is appended to ``names`` before the file is created, and removed again when the
+    name was taken: an interrupt (Ctrl-C, SIGTERM raised as KeyboardInterrupt) arriving at any
+    point then finds the file, if it exists, in ``names`` for the caller to remove. The names
+    carry this process's id and a random token, so none of them is another writer's.
+    """
     for _ in range(100):
-        tmp = folder / _temp_name(target)
+        names.append(folder / _temp_name(target))
         try:
             # os.open applies the process umask to 0o666, as open() does for the target itself
             # (tempfile.mkstemp would make it 0o600 whatever the umask, and the rename keeps it).
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            fd = os.open(names[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:
+            names.pop()
             continue
         os.close(fd)
-        return tmp
+        return names[-1]
     raise FileExistsError(f"no free temporary name beside {target!r}")  # pragma: no cover
 
 
@@ -172,11 +179,12 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[Path], Any], overwri
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     _remove_stale_files(path)
+    names: list = []  # the temporary file's name, known before the file exists (see _create_temp)
     try:
-        tmp = _create_temp(folder, path.name)
-    except OSError as exc:
-        raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
-    try:
+        try:
+            tmp = _create_temp(folder, path.name, names)
+        except OSError as exc:
+            raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
         writer(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -196,8 +204,9 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[Path], Any], overwri
     except OSError as exc:
         raise ExportError(f"could not write {str(path)!r}: {exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                name.unlink()
 
 
 # ====================================================================== folders

@@ -179,3 +179,24 @@ def test_only_our_stale_temp_files_are_removed(tmp_path):
         assert not p.exists()
     for p in (alive, mine, legacy_young, other_target, not_ours, folder):
         assert p.exists()
+
+
+@pytest.mark.parametrize("where", ["after the file is created", "while writing"])
+def test_an_interrupt_at_any_point_of_atomic_write_leaves_no_temporary_file(tmp_path, monkeypatch, where):
+    # Ctrl-C or SIGTERM (raised as KeyboardInterrupt during an export) may land between the
+    # temporary file's creation and the start of the write; the file was left behind there
+    # (seen once as a flaky tests/test_scale.py::test_interrupted_export_leaves_nothing).
+    target = tmp_path / "out.csv"
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt("test")
+
+    if where == "after the file is created":
+        monkeypatch.setattr(atomic.os, "close", interrupt)
+        writer = None
+    else:
+        writer = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        atomic.atomic_write(target, writer, overwrite=False)
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
