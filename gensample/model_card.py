@@ -476,7 +476,7 @@ def _check_forest_flow(config, tensors, where, n_cont, sizes, n_cond) -> None:
     # Shapes and types only; that every child index and split feature lies inside the trees
     # is checked when the arrays become a model (generators/_flow_forest.FlowForest).
     at = f"model.json field {where}.config"
-    # "solver" and "head" are optional: cards written before they existed were sampled with
+    # "solver" and "discrete_head" are optional: cards written before them were sampled with
     # Euler steps and decoded discrete columns from the flow.
     card_fields(config, f"{where}.config", ("n_t", "n_cont", "sizes", "n_classes", "max_depth_seen"), ("solver", HEAD_CONFIG_KEY))
     if "solver" in config and config["solver"] not in ("euler", "heun"):
