@@ -10,7 +10,7 @@ For each call it
 
 1. encodes the rows the generator needs (the planned classes', or every row when
    :meth:`~gensample.generators.base.Generator.needs_all_rows_for` says so) and fills their
-   missing cells class by class (:func:`impute`);
+   missing cells class by class, each from its nearest donor (:func:`gensample.missing.impute`);
 2. runs the generator through :func:`invoke`, which tells a training failure (the model's
    library raising, NaN or infinite losses or rows, :class:`~gensample.errors.TrainingError`)
    from a bug in the method (any other exception: :class:`~gensample.errors.PluginError`
@@ -34,6 +34,7 @@ from . import policy, registry
 from .decisions import Decision, describe_error
 from .errors import GensampleError, GenerationError, ParameterError, PluginError, TrainingError
 from .generators.base import Generated, Generator
+from .missing import impute
 from .schema import EncodedTable, TableSchema
 
 
@@ -313,40 +314,3 @@ class Runner:
         except TrainingError as exc:
             return exc.original if isinstance(exc, LibraryFailure) else exc
         return None
-
-
-def impute(table: EncodedTable) -> EncodedTable:
-    """Fill missing cells with the class median / most frequent value (table-wide if the class has none)."""
-    num, cat = table.numeric, table.categorical
-    has_num = np.isnan(num).any()
-    has_cat = (cat < 0).any()
-    if not (has_num or has_cat):
-        return table
-    num, cat = num.copy(), cat.copy()
-    for code in np.unique(table.y):
-        rows = table.y == code
-        if has_num:
-            block = num[rows]
-            for j in np.flatnonzero(np.isnan(block).any(axis=0)):
-                col = block[:, j]
-                seen = col[~np.isnan(col)]
-                if len(seen) == 0:
-                    allc = num[:, j][~np.isnan(num[:, j])]
-                    fill = float(np.median(allc)) if len(allc) else 0.0
-                else:
-                    fill = float(np.median(seen))
-                col[np.isnan(col)] = fill
-                block[:, j] = col
-            num[rows] = block
-        if has_cat:
-            block = cat[rows]
-            for j in np.flatnonzero((block < 0).any(axis=0)):
-                col = block[:, j]
-                seen = col[col >= 0]
-                if len(seen) == 0:
-                    seen = cat[:, j][cat[:, j] >= 0]
-                fill = int(np.bincount(seen).argmax()) if len(seen) else 0
-                col[col < 0] = fill
-                block[:, j] = col
-            cat[rows] = block
-    return EncodedTable(num, cat, table.y, table.schema, table.positions)

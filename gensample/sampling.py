@@ -20,7 +20,7 @@ from .checks import check_bool, check_categorical, check_frame, check_size, chec
 from .errors import ParameterError
 from .generators.base import FidelityWarning, Generator, GensampleWarning
 from .result import SampleResult
-from .runner import Runner, impute  # noqa: F401  (impute: gensample.scale imports it from here)
+from .runner import Runner
 from .schema import TableSchema
 from .utils import check_seed
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..generators.space import MixedSpace, kneighbors
-from ..sampling import impute
+from ..missing import impute
 from .progress import Progress
 
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import registry
 from ..errors import ParameterError
-from ..runner import impute, run_generator
+from ..missing import impute
+from ..runner import run_generator
 from ..schema import EncodedTable
 from .engine import choose
 
