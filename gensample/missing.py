@@ -6,24 +6,23 @@ row the missing-cell pattern of a random real row (:mod:`gensample.runner`).
 
 How a cell is filled matters to what the method learns. A class median puts every missing
 cell of a column on one value, unrelated to the row's other columns: a spike that a
-generator then reproduces, in rows the pattern does not mask. On the planted table
-(:func:`gensample.datasets.planted.planted_table`, 10 % of ``x4`` missing, 1,000 minority
-rows, seeds 0 and 1, measured against held-out rows) the median cost SMOTE a dependency gap
-of 0.026 / 0.046 (nearest donor: 0.023 / 0.039) and forest-flow 0.038 / 0.037 (0.033 /
-0.029; detection AUC 0.642 / 0.650 -> 0.613 / 0.596). So each missing cell takes the value of
-its **nearest donor**: the row of the same class, with that column observed, closest on the
-class's numbers (standardised on the class's observed values; scikit-learn's
-``nan_euclidean_distances``, which compares only the numbers both rows have). One donor, not
-a mean of several: a donor's value is a real value of the column, so an integer stays an
-integer and a category is one the class has, and the column's spread is kept.
+generator reproduces in rows the pattern does not mask, and a dependency it then learns
+weaker. So each missing cell takes the value of its **nearest donor**: the row of the same
+class, with that column observed, closest on the class's other numbers (standardised on the
+class's observed values; a number missing in either row counts as the class mean).
+One donor, not a mean of several: a donor's value is a real value of the column, so an
+integer stays an integer, a category is one the class has, and the column's spread is kept.
+Measured against the median on the planted table in ``benchmarks/bench_missing_fill.py``
+(figures in benchmarks/README, "Missing cells").
 
 Why by hand: scikit-learn's ``KNNImputer`` averages donors (a mean of codes is no category)
-and measures distance over every column, the codes' too; the donor search itself is
-scikit-learn's. Deterministic (no random draw): the nearest donor, the lower row first on
-ties; at most :data:`MAX_DONORS` donors per column, evenly spaced in row order, bound the
-cost on large classes. A cell gets the class median (numbers) or most frequent value
-(categories) when its row has no number to compare (all missing, or the table has none
-but that column), and the table-wide one when the class has no observed value at all.
+and measures distance over every column, the codes' too; the search itself is scikit-learn's
+brute-force ``NearestNeighbors`` (its ``nan_euclidean_distances`` was about 15x slower per pair
+here). Deterministic (no random draw). The search costs recipients x donors: donors per
+column and class are at most :data:`MAX_DONORS`, and fewer where the recipients are many
+(:data:`MAX_PAIRS` pairs, never under :data:`MIN_DONORS` donors), taken evenly spaced in row
+order. A cell gets the class median (numbers) or most frequent value (categories) where its
+row has no other number, and the table-wide one where the class has no observed value at all.
 """
 
 from __future__ import annotations
@@ -32,10 +31,12 @@ import numpy as np
 
 from .schema import EncodedTable
 
-#: Donors searched per column and class; beyond it, this many rows evenly spaced in row order.
+#: Donors searched per column and class at most (evenly spaced in row order beyond it).
 MAX_DONORS = 20_000
-#: Distances held at once (recipients x donors) while searching.
-BLOCK_CELLS = 1 << 22
+#: Recipient x donor pairs searched per column and class (fewer donors for many recipients) ...
+MAX_PAIRS = 1 << 28
+#: ... but never fewer donors than this.
+MIN_DONORS = 1_000
 
 
 def impute(table: EncodedTable) -> EncodedTable:
@@ -75,34 +76,23 @@ def _fill(out, values, missing, rows, features, own, typical) -> None:
         out[rows[recipients]] = typical(seen) if len(seen) else 0
         return
     fallback = typical(values[rows[donors]])
-    if len(donors) > MAX_DONORS:
-        donors = donors[np.unique(np.linspace(0, len(donors) - 1, MAX_DONORS).round().astype(np.int64))]
+    most = int(min(MAX_DONORS, max(MIN_DONORS, MAX_PAIRS // len(recipients))))
+    if len(donors) > most:
+        donors = donors[np.unique(np.linspace(0, len(donors) - 1, most).round().astype(np.int64))]
     keep = np.ones(features.shape[1], dtype=bool)
     if own is not None:
-        keep[own] = False  # the column being filled is NaN in every recipient
+        keep[own] = False  # the column being filled is missing in every recipient
     feats = features[:, keep]
-    if not feats.shape[1]:
-        out[rows[recipients]] = fallback
-        return
-    nearest = _nearest(feats[recipients], feats[donors])
-    found = nearest >= 0
-    out[rows[recipients[found]]] = values[rows[donors[nearest[found]]]]
-    out[rows[recipients[~found]]] = fallback
+    # A row with no other number has nothing to be near: the typical value.
+    seen = ~np.isnan(feats[recipients]).all(axis=1) if feats.shape[1] else np.zeros(len(recipients), bool)
+    out[rows[recipients[~seen]]] = fallback
+    if seen.any():
+        from sklearn.neighbors import NearestNeighbors
 
-
-def _nearest(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Index of each query's nearest reference row on their shared numbers; -1 when none is shared."""
-    from sklearn.metrics.pairwise import nan_euclidean_distances
-
-    out = np.full(len(queries), -1, dtype=np.int64)
-    step = max(1, BLOCK_CELLS // max(1, len(reference)))
-    for start in range(0, len(queries), step):
-        d = nan_euclidean_distances(queries[start:start + step], reference)
-        known = ~np.isnan(d).all(axis=1)
-        if known.any():
-            # argmin takes the first of equal distances: the lower row wins ties.
-            out[start:start + step][known] = np.argmin(np.where(np.isnan(d[known]), np.inf, d[known]), axis=1)
-    return out
+        filled = np.nan_to_num(feats, nan=0.0)  # a missing number counts as the class mean
+        search = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(filled[donors])
+        nearest = search.kneighbors(filled[recipients[seen]], return_distance=False)[:, 0]
+        out[rows[recipients[seen]]] = values[rows[donors[nearest]]]
 
 
 def _standardised(block: np.ndarray) -> np.ndarray:

@@ -107,11 +107,19 @@ def test_typical_value_where_no_donor_or_no_number_to_compare():
 def test_donors_capped_evenly_on_large_classes(monkeypatch):
     df = linked_table(n=600)
     schema, enc = encoded(df)
-    monkeypatch.setattr(missing, "MAX_DONORS", 25)
-    monkeypatch.setattr(missing, "BLOCK_CELLS", 7)  # many small blocks of distances
+    monkeypatch.setattr(missing, "MAX_DONORS", 40)
+    monkeypatch.setattr(missing, "MIN_DONORS", 25)
     out = impute(enc)
     j = [c.name for c in schema.numeric].index("x2")
     gap = np.isnan(enc.numeric[:, j])
+    for code in (0, 1):
+        cls = enc.y == code
+        donors = np.flatnonzero(cls & ~gap)
+        picked = donors[np.unique(np.linspace(0, len(donors) - 1, 40).round().astype(int))]
+        assert set(out.numeric[cls & gap, j]) <= set(enc.numeric[picked, j])
+    # Many recipients: fewer donors (MAX_PAIRS / recipients), but never under MIN_DONORS.
+    monkeypatch.setattr(missing, "MAX_PAIRS", 10)
+    out = impute(enc)
     for code in (0, 1):
         cls = enc.y == code
         donors = np.flatnonzero(cls & ~gap)
