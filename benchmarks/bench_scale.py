@@ -1,7 +1,10 @@
 """Out-of-core SMOTE against a plain pyarrow copy of the same Parquet file (issue 13).
 
 Writes seeded synthetic tables (1 % minority; numeric, or mixed with 10 text columns) under
---dir, then for each: (1) a plain pyarrow read-and-write copy, (2) ``gensample sample``
+--dir, then for each: (1) a plain pyarrow read-and-write copy (pyarrow's default writer), and
+the same copy with the writer settings gensample's export uses (no dictionary for float
+columns, ``gensample.utils.parquet_dictionary_columns``), so a reader sees how much of the
+ratio is that setting, (2) ``gensample sample``
 streaming SMOTE, (3) optionally the same through Dask on a local cluster of 2 workers. Each
 runs in its own process; peak RSS is polled with psutil every 20 ms, CPU seconds (user + system)
 are read from the children's rusage, and the passes/generation split from the provenance record.
@@ -25,6 +28,18 @@ import sys, pyarrow.parquet as pq
 src, dst = sys.argv[1], sys.argv[2]
 f = pq.ParquetFile(src)
 with pq.ParquetWriter(dst, f.schema_arrow) as w:
+    for b in f.iter_batches(batch_size=131072):
+        w.write_batch(b)
+"""
+
+# The plain copy with the export's writer setting: floats without a dictionary (the rule of
+# gensample.utils.parquet_dictionary_columns, written out so the copy does not import gensample).
+COPY_PLAIN_FLOATS = """
+import sys, pyarrow as pa, pyarrow.parquet as pq
+src, dst = sys.argv[1], sys.argv[2]
+f = pq.ParquetFile(src)
+keep = [x.name for x in f.schema_arrow if not pa.types.is_floating(x.type)]
+with pq.ParquetWriter(dst, f.schema_arrow, use_dictionary=keep) as w:
     for b in f.iter_batches(batch_size=131072):
         w.write_batch(b)
 """
@@ -118,8 +133,8 @@ def main() -> None:
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     print("| table | rows x cols | plain copy s / CPU s / peak MiB | gensample smote s / CPU s / peak MiB "
-          "| time ratio / CPU ratio | passes s / generation s | new rows |")
-    print("|---|---|---|---|---|---|---|")
+          "| time ratio / CPU ratio | copy, floats plain: s / CPU s | ratios to it | passes s / generation s | new rows |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
         src = folder / f"{kind}-{args.rows}x{args.cols}.parquet"
         if not src.exists():
@@ -131,6 +146,8 @@ def main() -> None:
                     p.unlink()
         t0, m0, c0 = measured([sys.executable, "-c", COPY, str(src), str(outs[0])])
         copy = f"{t0:.1f} / {c0:.1f} / {m0 / 2**20:,.0f}"
+        outs[0].unlink()
+        tp, _, cp = measured([sys.executable, "-c", COPY_PLAIN_FLOATS, str(src), str(outs[0])])
         base = [sys.executable, "-m", "gensample", "sample", str(src), "--target", "y", "--seed", "0", "--force", "--no-progress"]
         runs = [(kind, ["--out", str(outs[1])], outs[1])]
         if args.dask:
@@ -141,7 +158,8 @@ def main() -> None:
             cmd = [sys.executable, "-c", IN_MEMORY, str(src), str(out)] if extra is None else base + extra
             t1, m1, c1 = measured(cmd)
             print(f"| {label} | {args.rows:,} x {args.cols} | {copy} | {t1:.1f} / {c1:.1f} / {m1 / 2**20:,.0f} | "
-                  f"{t1 / t0:.2f} / {c1 / c0:.2f} | {phases(out)} |", flush=True)
+                  f"{t1 / t0:.2f} / {c1 / c0:.2f} | {tp:.1f} / {cp:.1f} | {t1 / tp:.2f} / {c1 / cp:.2f} | {phases(out)} |",
+                  flush=True)
         if not args.keep:
             for o in outs:
                 for p in (o, Path(str(o) + ".provenance.json")):

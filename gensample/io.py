@@ -21,7 +21,7 @@ import pandas as pd
 
 from .checks import check_path, check_size
 from .errors import ExportError, FileFormatError, GensampleError, InputError, ParameterError, ReadWarning
-from .utils import atomic_write, file_sha256, json_scalar, package_versions
+from .utils import atomic_write, file_sha256, json_scalar, package_versions, parquet_dictionary_columns
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -321,7 +321,7 @@ def export(
             frame = result.augmented
             if flag_synthetic:
                 frame = frame.assign(is_synthetic=result.is_synthetic.to_numpy())
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, use_dictionary=parquet_dictionary_columns(frame))
 
     try:
         atomic_write(path, write_data, overwrite)

@@ -203,3 +203,21 @@ def check_seed(value: Any, name: str = "random_state", *, allow_none: bool = Tru
         what = "None or a non-negative integer" if allow_none else "a non-negative integer"
         raise ParameterError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def parquet_dictionary_columns(columns) -> list:
+    """Columns that a Parquet export dictionary-encodes: all but floats.
+
+    ``columns`` is an Arrow schema or a pandas DataFrame (its dtypes).
+
+    pyarrow's writer tries a dictionary for every column and gives up on one only when its
+    dictionary page fills (1 MiB), so a column of distinct floats is hashed in full, row group
+    by row group, before it is written plainly: 3 x 2^20 rows x 29 random floats took 10.3 CPU s
+    with dictionaries and 1.4 s without (pyarrow 26). Floats are rarely few-valued, and the
+    values written are the same either way; text, integers and the rest keep the dictionary.
+    """
+    if isinstance(columns, pd.DataFrame):
+        return [str(name) for name, dtype in columns.dtypes.items() if not pd.api.types.is_float_dtype(dtype)]
+    import pyarrow as pa
+
+    return [field.name for field in columns if not pa.types.is_floating(field.type)]
