@@ -43,6 +43,12 @@ def test_dask_same_rows_as_pandas(client, method, tmp_path):
                                   df.astype(object), check_dtype=False)
     rec = json.loads((tmp_path / "aug.parquet.provenance.json").read_text())
     assert rec["scale"]["backend"] == "dask" and rec["output"]["files"]
+    # As the other exports: floats without a dictionary, the rest with one.
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(sorted(out.glob("*.parquet"))[0]).metadata.row_group(0)
+    enc = {meta.column(i).path_in_schema: set(meta.column(i).encodings) for i in range(meta.num_columns)}
+    assert not {"PLAIN_DICTIONARY", "RLE_DICTIONARY"} & enc["a"] and "RLE_DICTIONARY" in enc["c"], enc
 
 
 def test_dask_export_reads_back_as_streamed_input(client, tmp_path):

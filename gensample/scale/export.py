@@ -273,7 +273,7 @@ def export_dask(result, path, flag_synthetic=False, overwrite=False, *, provenan
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder))
     try:
         with _terminate_as_interrupt():
-            frame.to_parquet(str(tmp), write_index=False)
+            frame.to_parquet(str(tmp), write_index=False, use_dictionary=parquet_dictionary_columns(frame._meta))
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         digest = hashlib.sha256()
         listed = []
