@@ -17,7 +17,7 @@ Measured against the median on the planted table in ``benchmarks/bench_missing_f
 
 Why by hand: scikit-learn's ``KNNImputer`` averages donors (a mean of codes is no category)
 and measures distance over every column, the codes' too; the search itself is scikit-learn's
-brute-force ``NearestNeighbors`` (its ``nan_euclidean_distances`` was about 15x slower per pair
+brute-force ``NearestNeighbors`` (its ``nan_euclidean_distances`` took about 10x the CPU
 here). Deterministic (no random draw). The search costs recipients x donors: donors per
 column and class are at most :data:`MAX_DONORS`, and fewer where the recipients are many
 (:data:`MAX_PAIRS` pairs, never under :data:`MIN_DONORS` donors), taken evenly spaced in row
