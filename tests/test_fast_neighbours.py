@@ -122,3 +122,40 @@ def test_the_search_is_remembered_across_parts(monkeypatch):
     assert len(calls) == 1 and (a == b).all()
     smote.mixed_neighbours(num, cod, 2.0, 5)  # another penalty: another search
     assert len(calls) == 2
+
+
+def _scan_only(monkeypatch):
+    monkeypatch.setattr(F, "SHARED_SHARE", 10**12)  # every search by the full scan
+
+
+@pytest.mark.parametrize("dupes", [False, True])
+def test_candidate_search_finds_what_the_full_scan_finds(monkeypatch, dupes):
+    # Codes of many values (few rows share one): the k nearest come from the numbers' 2k nearest
+    # and the rows sharing a code. Duplicated numbers make ties that reach past the 2k
+    # candidates, which the full scan then settles.
+    rng = np.random.default_rng(5)
+    n = 1500
+    num = rng.normal(size=(n, 4))
+    num[:, 1] += 0.5 * num[:, 0]
+    cod = rng.integers(3, 203, size=(n, 4))  # codes need not start at 0
+    if dupes:
+        num[100:160] = num[99]  # 61 equal rows: more ties than 2k candidates
+        cod[100:130] = cod[99]
+    assert F.few_shared_codes(cod)
+    got = F.kneighbors((num, cod), (num, cod), 0.8, 6, exclude_self=True)
+    queries = (num[::7], np.where(np.arange(len(num[::7]))[:, None] % 5 == 0, 999, cod[::7]))  # unseen codes too
+    got_q = F.kneighbors((num, cod), queries, 0.8, 6)
+    _scan_only(monkeypatch)
+    want = F.kneighbors((num, cod), (num, cod), 0.8, 6, exclude_self=True)
+    want_q = F.kneighbors((num, cod), queries, 0.8, 6)
+    for (d1, i1), (d0, i0) in ((got, want), (got_q, want_q)):
+        assert (i1 == i0).all()
+        np.testing.assert_allclose(d1, d0, atol=1e-6)  # sqrt of rounding near 0
+    if dupes:  # ties go to the lower row, self excluded
+        assert got[1][100].tolist() == [99, 101, 102, 103, 104, 105]
+
+
+def test_codes_many_rows_share_keep_the_full_scan():
+    rng = np.random.default_rng(0)
+    assert not F.few_shared_codes(rng.integers(0, 6, size=(1000, 3)))
+    assert F.few_shared_codes(rng.integers(0, 200, size=(1000, 10)))
