@@ -155,11 +155,13 @@ def _by_candidates(r_num, r_cod, q_num, q_cod, r_sq, q_sq, penalty, k, exclude_s
     unless the numbers' distance of the query's 2k-th candidate ties its k-th, which the caller
     settles by the full scan (``unsure``).
     """
+    import sklearn
     from sklearn.neighbors import NearestNeighbors
 
     n_ref, m = r_num.shape[0], q_num.shape[0]
     wide = int(min(n_ref, 2 * k + (1 if exclude_self else 0)))
-    near = NearestNeighbors(n_neighbors=wide, algorithm="brute").fit(r_num).kneighbors(q_num, return_distance=False)
+    with sklearn.config_context(working_memory=BLOCK_BYTES >> 20):  # the scan's bound on working memory
+        near = NearestNeighbors(n_neighbors=wide, algorithm="brute").fit(r_num).kneighbors(q_num, return_distance=False)
     d2 = np.full((m, k), np.inf)
     idx = np.full((m, k), -1, dtype=np.int64)
     unsure = np.zeros(m, dtype=np.bool_)
