@@ -17,7 +17,8 @@ Methods (``--methods``, default: every registered method whose family is neither
 later, read from ``gensample.methods()``), each run as
 ``sample_minority(train_table, target, method=m, sampling_strategy={minority: S + G},
 check=False, gate=None, random_state=seed, verbose=False)`` (``verbose`` only where the
-method takes it) at the method's defaults, with ``G = min(held-out rows, 2000)``. A method
+method takes it) at the method's defaults (``--params`` adds parameters, e.g. a larger budget,
+recorded in each row), with ``G = min(held-out rows, 2000)``. A method
 that the policy replaced (too few rows, failure) is recorded with ``method_used``; the checks
 below count it as not run. Baselines on the same splits: ``independent-marginals`` (each
 column bootstrapped on its own from the training minority rows), ``smote``
@@ -152,8 +153,11 @@ def default_methods() -> list[str]:
     return [str(n) for n, f in zip(table["name"], table["family"]) if f not in NOT_GENERATORS]
 
 
-def generate(split: Split, method: str) -> tuple[pd.DataFrame, dict]:
-    """Synthetic minority rows (features only) and what to record about how they were made."""
+def generate(split: Split, method: str, params: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Synthetic minority rows (features only) and what to record about how they were made.
+
+    ``params``: the method's parameters besides its defaults (``--params``; not for baselines).
+    """
     if method == "real-train":
         rng = np.random.default_rng([split.seed, 7])
         rows = np.sort(rng.choice(split.n_train, size=min(split.n_synthetic, split.n_train), replace=False))
@@ -167,7 +171,7 @@ def generate(split: Split, method: str) -> tuple[pd.DataFrame, dict]:
     import gensample
     from gensample import registry
 
-    params = {"verbose": False} if "verbose" in registry.get(method).defaults else {}
+    params = {**({"verbose": False} if "verbose" in registry.get(method).defaults else {}), **(params or {})}
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -213,11 +217,13 @@ def measure(split: Split, synthetic: pd.DataFrame) -> dict:
     return out
 
 
-def run_cell(split: Split, method: str) -> dict:
+def run_cell(split: Split, method: str, params: dict | None = None) -> dict:
     record = {"dataset": split.dataset, "size": split.size, "seed": split.seed, "method": method,
               "n_train": split.n_train, "n_holdout": len(split.holdout), "n_synthetic": split.n_synthetic}
+    if params:
+        record["params"] = params
     try:
-        synthetic, how = generate(split, method)
+        synthetic, how = generate(split, method, params)
         record.update(how)
         record["n_made"] = len(synthetic)
         record.update(measure(split, synthetic))
@@ -289,7 +295,7 @@ def run(args) -> list[dict]:
                 key = (dataset, split.size, seed, method)
                 if key in done and not (args.retry_errors and done[key]["status"] == "error"):
                     continue
-            record = run_cell(split, method)
+            record = run_cell(split, method, None if method in BASELINES else args.params)
             record["commit"] = commit
             made.append(record)
             with path.open("a") as fh:
@@ -475,6 +481,9 @@ def parse(argv=None):
     parser.add_argument("--keel", default="", help="comma-separated KEEL set names to add in --real mode")
     parser.add_argument("--out", default=None, help="JSON-lines file (default benchmarks/out/deep_structure[_real].jsonl); "
                                                     "with --table, comma-separated files are read together")
+    parser.add_argument("--params", type=json.loads, default=None,
+                        help="JSON object of parameters for the methods (not the baselines), e.g. "
+                             "'{\"duplicate_k\": 50}'; recorded in each row; use its own --out")
     parser.add_argument("--retry-errors", action="store_true", help="re-run cells recorded as errors")
     parser.add_argument("--table", action="store_true", help="print the markdown table and checks, run nothing")
     parser.add_argument("--quick", action="store_true", help="smoke run: 30 rows, seed 0")
