@@ -159,3 +159,16 @@ def test_codes_many_rows_share_keep_the_full_scan():
     rng = np.random.default_rng(0)
     assert not F.few_shared_codes(rng.integers(0, 6, size=(1000, 3)))
     assert F.few_shared_codes(rng.integers(0, 200, size=(1000, 10)))
+
+
+def test_candidate_search_on_large_numbers_stays_exact(monkeypatch):
+    # Raw SMOTE-NC numbers can be large (incomes): |q|^2 + |r|^2 - 2 q.r then rounds by more,
+    # and near-ties past the candidates must still go to the full scan.
+    rng = np.random.default_rng(8)
+    num = 1e6 + 0.1 * rng.integers(0, 40, size=(1200, 3))  # many equal and near-equal rows, inexact squares
+    cod = rng.integers(0, 150, size=(1200, 5))
+    assert F.few_shared_codes(cod)
+    got = F.kneighbors((num, cod), (num, cod), 25.0, 5, exclude_self=True)
+    _scan_only(monkeypatch)
+    want = F.kneighbors((num, cod), (num, cod), 25.0, 5, exclude_self=True)
+    assert (got[1] == want[1]).all()

@@ -286,6 +286,7 @@ def _on_numbers(r_num, r_cod, q_num, q_cod, r_sq, q_sq, penalty, near, exclude_s
     k = best_d.shape[1]
     wide = near.shape[1]
     everyone = r_num.shape[0] - (1 if exclude_self else 0)
+    r_sq_max = r_sq.max()
     for i in numba.prange(m):
         num_d = np.empty(wide)
         used = 0
@@ -304,11 +305,12 @@ def _on_numbers(r_num, r_cod, q_num, q_cod, r_sq, q_sq, penalty, near, exclude_s
                     d += penalty
             _keep(best_d[i], best_j[i], d, j)
         if used < everyone:
-            # Safe when the last candidate's numbers are beyond the k-th's (by more than the
-            # rounding between this arithmetic and scikit-learn's): then k candidates beat every
-            # row outside both sets.
+            # Safe when the last candidate's numbers are beyond the k-th's by more than the
+            # rounding between this arithmetic and scikit-learn's (which grows with the squared
+            # norms, |q|^2 + |r|^2 - 2 q.r cancelling): then k candidates beat every row outside both sets.
             nums = np.sort(num_d[:used])
-            if used < k or not nums[used - 1] - nums[k - 1] > 1e-9 * (1.0 + abs(nums[k - 1])):
+            margin = 1e-12 * (1.0 + q_sq[i] + r_sq_max)
+            if used < k or not nums[used - 1] - nums[k - 1] > margin:
                 unsure[i] = True
 
 
