@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .schema import EncodedTable
+from .utils import nan_moments
 
 #: Donors searched per column and class at most (evenly spaced in row order beyond it).
 MAX_DONORS = 20_000
@@ -99,11 +100,8 @@ def _standardised(block: np.ndarray) -> np.ndarray:
     """The class's numbers, centred and scaled on their observed values (NaN kept)."""
     if not block.shape[1]:
         return block
-    observed = ~np.isnan(block)
-    count = observed.sum(axis=0)
-    safe = np.where(observed, block, 0.0)
-    mean = safe.sum(axis=0) / np.maximum(count, 1)
-    sd = np.sqrt(np.where(observed, (block - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1))
+    mean, var = nan_moments(block)
+    sd = np.sqrt(var)
     return (block - mean) / np.where(sd > 0, sd, 1.0)
 
 

@@ -222,3 +222,22 @@ def parquet_dictionary_columns(columns) -> list:
     import pyarrow as pa
 
     return [field.name for field in columns if not pa.types.is_floating(field.type)]
+
+
+def nan_moments(arr: np.ndarray, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of each column of ``arr``, ignoring NaN; 0 where a column has too few values.
+
+    ``np.nanmean`` warns "Mean of empty slice" on a column without a value (a statistic
+    undefined in every permutation draw, e.g. a column with one observed cell; a class whose
+    cells of a column are all missing), and ``np.errstate`` does not silence it: it is a
+    Python warning, not a floating-point error. The caller treats such a column as "no
+    noise measured" (0), so the moments are computed from the counts and nothing is warned.
+    """
+    arr = np.asarray(arr, dtype=np.float64)
+    ok = ~np.isnan(arr)
+    count = ok.sum(axis=0)
+    filled = np.where(ok, arr, 0.0)
+    mean = np.divide(filled.sum(axis=0), count, out=np.zeros(arr.shape[1:]), where=count > 0)
+    dev = np.where(ok, arr - mean, 0.0)
+    var = np.divide((dev * dev).sum(axis=0), count - ddof, out=np.zeros(arr.shape[1:]), where=count > ddof)
+    return np.nan_to_num(mean), np.nan_to_num(var)

@@ -28,10 +28,15 @@ def frames():
 
 
 @pytest.fixture(scope="module")
-def computed():
+def pinned():
+    """Skips, with the reason, on a machine that cannot reproduce the pinned arithmetic."""
     reason = make_golden.unsupported()
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def computed(pinned):
     run = subprocess.run([sys.executable, "-m", "tests.golden.make_golden", "--json"], env=make_golden.pinned_env(),
                          cwd=make_golden.ROOT, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
@@ -57,12 +62,9 @@ def test_export_bytes_unchanged(case, computed):
     assert got["record_sha256"] == want["record_sha256"], f"{case}: the result's record (provenance) changed"
 
 
-def test_pinned_environment_is_what_the_digests_need():
+def test_pinned_environment_is_what_the_digests_need(pinned):
     # Under the pin no AVX-512 target of numpy's dispatch is in use and OpenBLAS runs its
     # Haswell kernels (the names of numpy's targets differ between versions).
-    reason = make_golden.unsupported()
-    if reason:
-        pytest.skip(reason)
     code = (
         "import json, threadpoolctl\n"
         "from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__\n"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import BOOLEAN, CATEGORICAL, EMPTY, ColumnSpec, TableSchema
-from .calibration import nan_moments
+from ..utils import nan_moments
 
 #: Categorical levels kept in the embedding per column (by real frequency); rarer levels
 #: share one slot. Keeps the embedding narrow for high-cardinality columns; exact-copy

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import special, stats
 
 from ..errors import ParameterError
+from ..utils import nan_moments
 
 
 @dataclass(frozen=True)
@@ -267,22 +268,3 @@ def permutation_null(
         values.append(np.asarray(statistic(rows[:a], rows[a:]), dtype=np.float64))
     mean, var = nan_moments(np.vstack(values), ddof=1)
     return NullDistribution(mean, var, (a, b), draws)
-
-
-def nan_moments(arr: np.ndarray, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of each column of ``arr``, ignoring NaN; 0 where a column has too few values.
-
-    ``np.nanmean`` warns "Mean of empty slice" on a column without a value (a statistic
-    undefined in every permutation draw, e.g. a column with one observed cell; a class whose
-    cells of a column are all missing), and ``np.errstate`` does not silence it: it is a
-    Python warning, not a floating-point error. The caller treats such a column as "no
-    noise measured" (0), so the moments are computed from the counts and nothing is warned.
-    """
-    arr = np.asarray(arr, dtype=np.float64)
-    ok = ~np.isnan(arr)
-    count = ok.sum(axis=0)
-    filled = np.where(ok, arr, 0.0)
-    mean = np.divide(filled.sum(axis=0), count, out=np.zeros(arr.shape[1:]), where=count > 0)
-    dev = np.where(ok, arr - mean, 0.0)
-    var = np.divide((dev * dev).sum(axis=0), count - ddof, out=np.zeros(arr.shape[1:]), where=count > ddof)
-    return np.nan_to_num(mean), np.nan_to_num(var)

@@ -202,14 +202,19 @@ def _parts(pair):
 _COMPILED = None
 
 
+def _compile(func):
+    """``func`` compiled for numba's threads (cached on disk by numba where it can write)."""
+    try:
+        return numba.njit(parallel=True, cache=True, nogil=True)(func)
+    except RuntimeError:  # no writable cache directory: compile in memory, once per process
+        return numba.njit(parallel=True, cache=False, nogil=True)(func)
+
+
 def _kernel():
-    """The kernel, compiled on first use (cached on disk by numba where it can write)."""
+    """The scan's kernel, compiled on first use."""
     global _COMPILED
     if _COMPILED is None:
-        try:
-            _COMPILED = numba.njit(parallel=True, cache=True, nogil=True)(_finish)
-        except RuntimeError:  # no writable cache directory: compile in memory, once per process
-            _COMPILED = numba.njit(parallel=True, cache=False, nogil=True)(_finish)
+        _COMPILED = _compile(_finish)
     return _COMPILED
 
 
@@ -255,10 +260,7 @@ def _candidates_kernels():
     if _CANDIDATES is None:
         # The kernels call _keep: numba must find it compiled when it compiles them.
         _keep = numba.njit(nogil=True)(_keep_list)
-        try:
-            _CANDIDATES = tuple(numba.njit(parallel=True, cache=True, nogil=True)(f) for f in (_on_numbers, _on_codes))
-        except RuntimeError:
-            _CANDIDATES = tuple(numba.njit(parallel=True, cache=False, nogil=True)(f) for f in (_on_numbers, _on_codes))
+        _CANDIDATES = (_compile(_on_numbers), _compile(_on_codes))
     return _CANDIDATES
 
 
